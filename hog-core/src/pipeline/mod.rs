@@ -1,0 +1,42 @@
+//! The pipeline: sources produce streams of sequence-numbered transactions,
+//! a [`Fanout`] hands each batch to every sink and records progress in the
+//! stat store.
+
+mod batch;
+mod call;
+mod fanout;
+mod generator;
+mod sink;
+mod source;
+mod store;
+
+pub use batch::Batch;
+pub use fanout::{Fanout, StreamDelivery};
+pub use generator::{Generator, GeneratorConfig, LONG_TYPE};
+pub use sink::SinkHandle;
+pub use source::{Source, SourceContext};
+pub use store::StatStoreHandle;
+
+use crate::plugin::PluginError;
+
+/// Why the pipeline could not go on with a stream.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The stat store failed; without it progress cannot be recorded.
+    #[error("stat store: {0}")]
+    Store(PluginError),
+    /// Every sink of the stream failed or was fenced off.
+    #[error("stream {stream_id}: no sink is left to receive it")]
+    NoSinks {
+        /// The stream.
+        stream_id: u64,
+    },
+    /// A source failed.
+    #[error("source {source_name}: {message}")]
+    Source {
+        /// The source's name.
+        source_name: String,
+        /// What went wrong.
+        message: String,
+    },
+}

@@ -1,0 +1,209 @@
+//! The root module a plugin library exports, and how the host loads one.
+//!
+//! A plugin crate declares its module once with [`plugin_module!`], which
+//! gives it a `pub fn module()` the host can link statically, and exports it
+//! for dynamic loading with [`export_plugin!`] (usually behind a cargo
+//! feature, so that several plugins can be linked into one binary).
+
+use std::path::Path;
+
+use abi_stable::{
+    declare_root_module_statics,
+    library::{lib_header_from_path, LibraryError, RootModule},
+    package_version_strings,
+    sabi_types::VersionStrings,
+    std_types::{RResult, RStr},
+    StableAbi,
+};
+
+use super::log::Logger;
+use super::sink::SinkObject;
+use super::store::StatStoreObject;
+use super::types::PluginError;
+
+/// Version of the plugin interface. A plugin declaring another version is
+/// refused at load; it changes whenever a change is not backward compatible.
+pub const API_VERSION: u32 = 1;
+
+/// Constructor of a sink: JSON options and a logger in, a sink out.
+pub type NewSink = extern "C" fn(RStr<'_>, Logger) -> RResult<SinkObject, PluginError>;
+
+/// Constructor of a stat store: JSON options and a logger in, a store out.
+pub type NewStatStore = extern "C" fn(RStr<'_>, Logger) -> RResult<StatStoreObject, PluginError>;
+
+/// The root module of a hog plugin library.
+///
+/// A prefix type: fields can be appended in later versions and an older
+/// plugin still loads (a missing field is reported when used).
+#[repr(C)]
+#[derive(StableAbi)]
+#[sabi(kind(Prefix(prefix_ref = PluginModuleRef)))]
+#[sabi(missing_field(panic))]
+pub struct PluginModule {
+    /// The [`API_VERSION`] the plugin was built against.
+    pub api_version: u32,
+    /// The plugin's name.
+    pub name: RStr<'static>,
+    /// The plugin's own version.
+    pub version: RStr<'static>,
+    /// Creates a sink, or says the plugin provides none.
+    pub new_sink: extern "C" fn(RStr<'_>, Logger) -> RResult<SinkObject, PluginError>,
+    /// Creates a stat store, or says the plugin provides none.
+    #[sabi(last_prefix_field)]
+    pub new_stat_store: extern "C" fn(RStr<'_>, Logger) -> RResult<StatStoreObject, PluginError>,
+}
+
+impl RootModule for PluginModuleRef {
+    declare_root_module_statics! {PluginModuleRef}
+    const BASE_NAME: &'static str = "hog_plugin";
+    const NAME: &'static str = "hog_plugin";
+    const VERSION_STRINGS: VersionStrings = package_version_strings!();
+}
+
+/// Why a plugin library could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The library could not be opened or its layout does not match.
+    #[error("cannot load plugin {path}: {source}")]
+    Library {
+        /// Path of the library.
+        path: String,
+        /// What abi_stable reported.
+        #[source]
+        source: Box<LibraryError>,
+    },
+    /// The library was built against another plugin interface version.
+    #[error(
+        "plugin {path} ({name}) was built for hog plugin interface version {found}, \
+         but this hog speaks version {expected}; rebuild the plugin against this hog"
+    )]
+    Version {
+        /// Path of the library.
+        path: String,
+        /// The plugin's name.
+        name: String,
+        /// The version the plugin declares.
+        found: u32,
+        /// The version this host speaks.
+        expected: u32,
+    },
+}
+
+/// Loads the plugin library at `path` and checks that this host can use it.
+///
+/// The library stays loaded for the life of the process (hog never unloads
+/// plugin code: objects created by it may still be alive).
+pub fn load(path: &Path) -> Result<PluginModuleRef, LoadError> {
+    let shown = path.display().to_string();
+    let library = |source| LoadError::Library {
+        path: shown.clone(),
+        source: Box::new(source),
+    };
+    let module = lib_header_from_path(path)
+        .and_then(|header| header.init_root_module::<PluginModuleRef>())
+        .map_err(library)?;
+    check(module, &shown)?;
+    Ok(module)
+}
+
+fn check(module: PluginModuleRef, path: &str) -> Result<(), LoadError> {
+    let found = module.api_version();
+    if found != API_VERSION {
+        return Err(LoadError::Version {
+            path: path.to_string(),
+            name: module.name().to_string(),
+            found,
+            expected: API_VERSION,
+        });
+    }
+    Ok(())
+}
+
+/// The `new_sink` of a plugin that provides no sink.
+pub extern "C" fn no_sink(_: RStr<'_>, logger: Logger) -> RResult<SinkObject, PluginError> {
+    RResult::RErr(PluginError::config(format!(
+        "plugin for {} provides no sink",
+        logger.name()
+    )))
+}
+
+/// The `new_stat_store` of a plugin that provides no stat store.
+pub extern "C" fn no_stat_store(
+    _: RStr<'_>,
+    logger: Logger,
+) -> RResult<StatStoreObject, PluginError> {
+    RResult::RErr(PluginError::config(format!(
+        "plugin for {} provides no stat store",
+        logger.name()
+    )))
+}
+
+/// Declares a plugin's root module as `pub fn module() -> PluginModuleRef`.
+///
+/// ```ignore
+/// hog_core::plugin_module! { name: "example", sink: MySink::new }
+/// hog_core::plugin_module! { name: "sqlite", stat_store: SqliteStore::open }
+/// ```
+/// The constructor has the shape `fn(&str, Logger) -> Result<T, PluginError>`
+/// and receives the instance's options as JSON.
+#[macro_export]
+macro_rules! plugin_module {
+    (name: $name:expr, sink: $make:path) => {
+        $crate::plugin_module!(@module $name, {
+            extern "C" fn new_sink(
+                config: $crate::plugin::abi_stable::std_types::RStr<'_>,
+                logger: $crate::plugin::Logger,
+            ) -> $crate::plugin::abi_stable::std_types::RResult<
+                $crate::plugin::SinkObject,
+                $crate::plugin::PluginError,
+            > {
+                $crate::plugin::sink_object(config, logger, $make)
+            }
+            new_sink
+        }, $crate::plugin::no_stat_store);
+    };
+    (name: $name:expr, stat_store: $make:path) => {
+        $crate::plugin_module!(@module $name, $crate::plugin::no_sink, {
+            extern "C" fn new_stat_store(
+                config: $crate::plugin::abi_stable::std_types::RStr<'_>,
+                logger: $crate::plugin::Logger,
+            ) -> $crate::plugin::abi_stable::std_types::RResult<
+                $crate::plugin::StatStoreObject,
+                $crate::plugin::PluginError,
+            > {
+                $crate::plugin::stat_store_object(config, logger, $make)
+            }
+            new_stat_store
+        });
+    };
+    (@module $name:expr, $new_sink:expr, $new_stat_store:expr) => {
+        /// This plugin's root module, for linking it into a host statically.
+        pub fn module() -> $crate::plugin::PluginModuleRef {
+            use $crate::plugin::abi_stable::prefix_type::PrefixTypeTrait;
+            $crate::plugin::PluginModule {
+                api_version: $crate::plugin::API_VERSION,
+                name: $crate::plugin::abi_stable::std_types::RStr::from_str($name),
+                version: $crate::plugin::abi_stable::std_types::RStr::from_str(env!(
+                    "CARGO_PKG_VERSION"
+                )),
+                new_sink: $new_sink,
+                new_stat_store: $new_stat_store,
+            }
+            .leak_into_prefix()
+        }
+    };
+}
+
+/// Exports a module declared with [`plugin_module!`] for dynamic loading.
+///
+/// Use it once per `cdylib`; the crate must depend on `abi_stable`.
+#[macro_export]
+macro_rules! export_plugin {
+    ($module:path) => {
+        /// The exported root module of this plugin library.
+        #[$crate::plugin::abi_stable::export_root_module]
+        pub fn hog_plugin_root() -> $crate::plugin::PluginModuleRef {
+            $module()
+        }
+    };
+}
