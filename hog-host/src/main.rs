@@ -1,1 +1,67 @@
-fn main() {}
+//! `hog`: drains hobbes structured logs from shared memory into files or to
+//! remote hogs. See `hog --help` and the README.
+
+use std::process::ExitCode;
+
+use hog_host::cli::{self, Command};
+use hog_host::{config, demo, logging, run};
+
+fn main() -> ExitCode {
+    // A peer that goes away must not kill hog: writes report EPIPE instead.
+    // SAFETY: setting a signal disposition to SIG_IGN has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = match cli::parse(&args) {
+        Ok(command) => command,
+        Err(e) => return fatal(&e.to_string()),
+    };
+    match command {
+        Command::Help => {
+            print!("{}", cli::USAGE);
+            ExitCode::SUCCESS
+        }
+        Command::Version => {
+            println!("hog {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Command::Demo { out } => {
+            logging::init("info");
+            finish(runtime().block_on(demo::demo(out)))
+        }
+        Command::Run(args) => {
+            let config = match config::load(args.config_file.as_deref(), &args.overrides) {
+                Ok(config) => config,
+                Err(e) => return fatal(&e.to_string()),
+            };
+            if args.print_config {
+                print!("{}", config.to_toml());
+                return ExitCode::SUCCESS;
+            }
+            logging::init(&config.log_level);
+            finish(runtime().block_on(run::run(config)).map(|_| ()))
+        }
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("hog")
+        .build()
+        .expect("cannot start the async runtime")
+}
+
+fn finish(result: Result<(), run::RunError>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fatal(&e.to_string()),
+    }
+}
+
+/// Prints `message` and exits with status 255, as hobbes' hog does.
+fn fatal(message: &str) -> ExitCode {
+    eprintln!("hog: {message}");
+    ExitCode::from(255)
+}

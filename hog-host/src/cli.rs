@@ -1,0 +1,293 @@
+//! The command line, read the way the hobbes hog reads it.
+//!
+//! Flags keep their hobbes meaning, arity and error messages (`-d`, `-g`,
+//! `-p t s host:port…`, `-s`, `-c`, `-m`, `-z`, `--no-recovery`, `-?`); the
+//! last of `-p`/`-s` picks the mode. hog adds `--config FILE`,
+//! `--print-config`, `--version` and subcommands. Flags become configuration
+//! overrides, merged last (see [`crate::config`]).
+
+use std::path::PathBuf;
+
+use serde_json::{json, Map, Value};
+
+use hog_core::units;
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq)]
+pub enum Command {
+    /// Print the usage text.
+    Help,
+    /// Print hog's version.
+    Version,
+    /// Run hog.
+    Run(RunArgs),
+    /// Run the demo: generated streams through the example sink.
+    Demo {
+        /// Directory for the demo's output and stat store.
+        out: Option<PathBuf>,
+    },
+}
+
+/// Arguments of a run.
+#[derive(Debug, Default, PartialEq)]
+pub struct RunArgs {
+    /// Configuration file given with `--config`.
+    pub config_file: Option<PathBuf>,
+    /// Print the merged configuration instead of running.
+    pub print_config: bool,
+    /// Configuration values set by flags, as a nested object.
+    pub overrides: Map<String, Value>,
+}
+
+/// A command line hog cannot use; the message is what hobbes' hog says
+/// where hobbes has the same flag.
+#[derive(Debug, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct CliError(pub String);
+
+/// The usage text.
+pub const USAGE: &str = "\
+hog: drains structured logs that programs write into shared-memory rings
+(hobbes storage.H) and stores them in files or ships them to a remote hog.
+
+usage: hog [-d <dir>] [-g group+] [-p t s host:port+] [-s port] [-c] [-m <dir>] [-z]
+           [--no-recovery] [--config FILE] [--print-config]
+       hog demo [--out DIR]
+       hog --help | --version
+
+modes (the last of -p/-s wins):
+  local        (default)   drain the groups' rings into local files
+  batchsend    -p t s h:p  drain the rings, ship batches to remote hogs
+  batchrecv    -s port     receive batches from remote hogs into local files
+
+flags:
+  -d <dir>       file template for data (local, batchrecv) or staging (batchsend);
+                 $GROUP and $DATE are replaced. default ./$GROUP/$DATE/data
+  -g group+      storage groups to serve (arguments up to the next flag)
+  -p t s h:p+    batchsend: cut a batch every t (units us ms s m h d; a bare
+                 number is microseconds, as in hobbes) or every s bytes
+                 (B KB MB GB), and send it to every host:port
+  -s port        batchrecv: listen on this TCP port (number or service name)
+  -c             consolidate equally-typed streams into one file
+  -m <dir>       directory of the producer registration sockets and the stat
+                 store. default: $HOBBES_STORE_DIR, $TMPDIR, $TMP, /var/tmp, /tmp
+  -z             write compressed series into data files
+  --no-recovery  do not resume unfinished streams at start
+  --config FILE  read settings from a TOML or YAML file (see config/hog.toml)
+  --print-config print the merged settings and exit
+  -?, --help     print this text
+
+settings merge in the order: defaults < --config file < HOG_* environment
+variables (HOG_LOG_LEVEL=debug, HOG_SINK__DISK__DIR=...) < flags.
+";
+
+/// Reads the arguments after the program name.
+pub fn parse(args: &[String]) -> Result<Command, CliError> {
+    match args.first().map(String::as_str) {
+        None | Some("-?" | "--help" | "-h") => return Ok(Command::Help),
+        Some("--version" | "-V") => return Ok(Command::Version),
+        Some("demo") => return parse_demo(&args[1..]),
+        _ => {}
+    }
+    let mut run = RunArgs::default();
+    let mut i = 0;
+    let err = |m: &str| Err(CliError(m.to_string()));
+    while i < args.len() {
+        let arg = args[i].as_str();
+        i += 1;
+        match arg {
+            "-?" | "--help" => return Ok(Command::Help),
+            "-d" => {
+                let Some(dir) = args.get(i) else {
+                    return err("no directory specified");
+                };
+                i += 1;
+                set(&mut run.overrides, &["sink", "disk", "dir"], json!(dir));
+                set(&mut run.overrides, &["sink", "tcp", "dir"], json!(dir));
+            }
+            "-g" => {
+                let groups = operands(args, &mut i);
+                set(&mut run.overrides, &["groups"], json!(groups));
+            }
+            "-p" => {
+                let values = operands(args, &mut i);
+                if values.len() < 2 {
+                    return err("need delay time and max size to push data");
+                }
+                if values.len() < 3 {
+                    return err("need remote host:port to push data");
+                }
+                units::parse_timespan(&values[0]).map_err(|e| CliError(e.to_string()))?;
+                units::parse_size(&values[1]).map_err(|e| CliError(e.to_string()))?;
+                let o = &mut run.overrides;
+                set(o, &["sources"], json!(["hstore"]));
+                set(o, &["sinks"], json!(["tcp"]));
+                set(o, &["sink", "tcp", "batch_time"], json!(values[0]));
+                set(o, &["sink", "tcp", "batch_size"], json!(values[1]));
+                set(o, &["sink", "tcp", "destinations"], json!(values[2..]));
+            }
+            "-s" => {
+                let Some(port) = args.get(i) else {
+                    return err("need port to receive remote data");
+                };
+                i += 1;
+                let o = &mut run.overrides;
+                set(o, &["sources"], json!(["receiver"]));
+                set(o, &["sinks"], json!(["disk"]));
+                set(o, &["receiver", "port"], json!(port));
+            }
+            "-c" => set(
+                &mut run.overrides,
+                &["sink", "disk", "consolidate"],
+                json!(true),
+            ),
+            "-m" => {
+                let Some(dir) = args.get(i) else {
+                    return err("need domain socket directory for producer registration");
+                };
+                i += 1;
+                set(&mut run.overrides, &["store_dir"], json!(dir));
+            }
+            "-z" => set(
+                &mut run.overrides,
+                &["sink", "disk", "compress"],
+                json!(true),
+            ),
+            "--no-recovery" => set(&mut run.overrides, &["recovery"], json!(false)),
+            "--config" => {
+                let Some(file) = args.get(i) else {
+                    return err("--config needs a file");
+                };
+                i += 1;
+                run.config_file = Some(PathBuf::from(file));
+            }
+            "--print-config" => run.print_config = true,
+            other => return Err(CliError(format!("invalid argument: {other}"))),
+        }
+    }
+    Ok(Command::Run(run))
+}
+
+fn parse_demo(args: &[String]) -> Result<Command, CliError> {
+    match args {
+        [] => Ok(Command::Demo { out: None }),
+        [flag, dir] if flag == "--out" => Ok(Command::Demo {
+            out: Some(PathBuf::from(dir)),
+        }),
+        _ => Err(CliError("usage: hog demo [--out DIR]".into())),
+    }
+}
+
+/// The arguments from `i` up to the next one starting with `-`.
+fn operands(args: &[String], i: &mut usize) -> Vec<String> {
+    let start = *i;
+    while *i < args.len() && !args[*i].starts_with('-') {
+        *i += 1;
+    }
+    args[start..*i].to_vec()
+}
+
+/// Sets `path` in a nested object, creating the objects on the way.
+fn set(root: &mut Map<String, Value>, path: &[&str], value: Value) {
+    let (last, parents) = path.split_last().expect("a non-empty path");
+    let mut node = root;
+    for key in parents {
+        node = node
+            .entry(key.to_string())
+            .or_insert_with(|| Value::Object(Map::new()))
+            .as_object_mut()
+            .expect("override paths never cross a value");
+    }
+    node.insert(last.to_string(), value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> Result<RunArgs, CliError> {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        match parse(&args)? {
+            Command::Run(run) => Ok(run),
+            other => panic!("expected a run, got {other:?}"),
+        }
+    }
+
+    fn error(args: &[&str]) -> String {
+        run(args).unwrap_err().0
+    }
+
+    #[test]
+    fn no_arguments_and_help_print_usage() {
+        assert_eq!(parse(&[]).unwrap(), Command::Help);
+        assert_eq!(parse(&["-?".into()]).unwrap(), Command::Help);
+        assert_eq!(
+            parse(&["-g".into(), "A".into(), "--help".into()]).unwrap(),
+            Command::Help
+        );
+    }
+
+    #[test]
+    fn groups_run_up_to_the_next_flag() {
+        let r = run(&["-g", "B", "A", "-c", "-m", "/tmp/x"]).unwrap();
+        assert_eq!(r.overrides["groups"], json!(["B", "A"]));
+        assert_eq!(r.overrides["sink"]["disk"]["consolidate"], json!(true));
+        assert_eq!(r.overrides["store_dir"], json!("/tmp/x"));
+    }
+
+    #[test]
+    fn batchsend_takes_time_size_and_destinations() {
+        let r = run(&["-g", "A", "-p", "1s", "10MB", "h1:1", "h2:2", "-z"]).unwrap();
+        assert_eq!(r.overrides["sinks"], json!(["tcp"]));
+        assert_eq!(r.overrides["sink"]["tcp"]["batch_time"], json!("1s"));
+        assert_eq!(r.overrides["sink"]["tcp"]["batch_size"], json!("10MB"));
+        assert_eq!(
+            r.overrides["sink"]["tcp"]["destinations"],
+            json!(["h1:1", "h2:2"])
+        );
+        assert_eq!(r.overrides["sink"]["disk"]["compress"], json!(true));
+    }
+
+    #[test]
+    fn the_last_of_p_and_s_wins() {
+        let r = run(&["-p", "1s", "1MB", "h:1", "-s", "1234"]).unwrap();
+        assert_eq!(r.overrides["sources"], json!(["receiver"]));
+        assert_eq!(r.overrides["sinks"], json!(["disk"]));
+        let r = run(&["-s", "1234", "-p", "1s", "1MB", "h:1"]).unwrap();
+        assert_eq!(r.overrides["sources"], json!(["hstore"]));
+        assert_eq!(r.overrides["sinks"], json!(["tcp"]));
+    }
+
+    #[test]
+    fn errors_read_as_in_hobbes() {
+        assert_eq!(error(&["-d"]), "no directory specified");
+        assert_eq!(
+            error(&["-p", "1s"]),
+            "need delay time and max size to push data"
+        );
+        assert_eq!(
+            error(&["-p", "1s", "1MB"]),
+            "need remote host:port to push data"
+        );
+        assert_eq!(
+            error(&["-p", "1s", "1MB", "-g", "A"]),
+            "need remote host:port to push data"
+        );
+        assert_eq!(error(&["-s"]), "need port to receive remote data");
+        assert_eq!(
+            error(&["-m"]),
+            "need domain socket directory for producer registration"
+        );
+        assert_eq!(error(&["-x"]), "invalid argument: -x");
+        assert_eq!(
+            error(&["-g", "A", "stray", "--bogus"]),
+            "invalid argument: --bogus"
+        );
+    }
+
+    #[test]
+    fn bad_units_are_refused() {
+        assert!(error(&["-p", "1parsec", "1MB", "h:1"]).contains("unknown unit"));
+        assert!(error(&["-p", "1s", "lots", "h:1"]).contains("invalid size"));
+    }
+}

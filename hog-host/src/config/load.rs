@@ -1,0 +1,156 @@
+//! Merging settings from defaults, a file, the environment and flags.
+
+use std::path::Path;
+
+use figment::providers::{Env, Format, Serialized, Toml, Yaml};
+use figment::Figment;
+use serde_json::{Map, Value};
+
+use super::store_dir::writable;
+use super::Config;
+
+/// Settings hog cannot run with.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A value could not be read: the message names the key and where it
+    /// came from (file, environment variable, flag).
+    #[error("{0}")]
+    Parse(String),
+    /// The settings are readable but do not make sense together.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Merges defaults < `file` < `HOG_*` environment < `overrides` (flags),
+/// then checks the result.
+pub fn load(file: Option<&Path>, overrides: &Map<String, Value>) -> Result<Config, ConfigError> {
+    let mut figment = Figment::from(Serialized::defaults(Config::default()));
+    if let Some(file) = file {
+        if !file.is_file() {
+            return Err(ConfigError::Parse(format!(
+                "config file {}: not found",
+                file.display()
+            )));
+        }
+        figment = match file.extension().and_then(|e| e.to_str()) {
+            Some("toml") => figment.merge(Toml::file(file)),
+            Some("yaml" | "yml") => figment.merge(Yaml::file(file)),
+            _ => {
+                return Err(ConfigError::Parse(format!(
+                    "config file {}: unknown format (name it .toml, .yaml or .yml)",
+                    file.display()
+                )))
+            }
+        };
+    }
+    let figment = figment
+        .merge(Env::prefixed("HOG_").split("__"))
+        .merge(Serialized::defaults(Value::Object(overrides.clone())));
+    let mut config: Config = figment.extract().map_err(|errors| {
+        ConfigError::Parse(
+            errors
+                .into_iter()
+                .map(describe)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })?;
+    validate(&mut config)?;
+    Ok(config)
+}
+
+/// "<where>: key `<key>`: <what>", naming the file or variable it came from.
+fn describe(e: figment::Error) -> String {
+    let origin = e
+        .metadata
+        .as_ref()
+        .map(|m| match &m.source {
+            Some(source) => format!("{} ({source})", m.name),
+            None => m.name.to_string(),
+        })
+        .unwrap_or_else(|| "settings".into());
+    let key = e
+        .path
+        .iter()
+        .skip_while(|p| p.as_str() == figment::Profile::Default.as_str())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(".");
+    if key.is_empty() {
+        format!("{origin}: {}", e.kind)
+    } else {
+        format!("{origin}: key `{key}`: {}", e.kind)
+    }
+}
+
+const SOURCES: &[&str] = &["hstore", "receiver", "generator"];
+const LOG_LEVELS: &[&str] = &["error", "warn", "info", "debug", "trace"];
+
+fn validate(config: &mut Config) -> Result<(), ConfigError> {
+    let invalid = |m: String| Err(ConfigError::Invalid(m));
+    config.groups.sort();
+    config.groups.dedup();
+    if !LOG_LEVELS.contains(&config.log_level.as_str()) {
+        return invalid(format!(
+            "log_level: '{}' is not one of {}",
+            config.log_level,
+            LOG_LEVELS.join(", ")
+        ));
+    }
+    if config.sources.is_empty() {
+        return invalid("sources: no source is configured".into());
+    }
+    for source in &config.sources {
+        if !SOURCES.contains(&source.as_str()) {
+            return invalid(format!(
+                "sources: unknown source '{source}' (known: {})",
+                SOURCES.join(", ")
+            ));
+        }
+    }
+    if config.sinks.is_empty() {
+        return invalid("sinks: no sink is configured".into());
+    }
+    for name in &config.sinks {
+        let Some(sink) = config.sink.get(name) else {
+            return invalid(format!(
+                "sinks: '{name}' is not defined (add a [sink.{name}] table)"
+            ));
+        };
+        check_plugin(
+            &format!("sink.{name}"),
+            sink.kind.is_some(),
+            sink.plugin.is_some(),
+        )?;
+    }
+    let store = &config.stat_store;
+    check_plugin("stat_store", store.kind.is_some(), store.plugin.is_some())?;
+    if config.sources.iter().any(|s| s == "hstore") {
+        if config.groups.is_empty() {
+            return invalid("can't record data because no groups have been specified".into());
+        }
+        let dir = config.store_dir();
+        if let Err(e) = writable(&dir) {
+            return invalid(format!(
+                "can't record domain socket for producer registration ({e}): {}",
+                dir.display()
+            ));
+        }
+    }
+    if config.sources.iter().any(|s| s == "receiver") && config.receiver.port.is_none() {
+        return invalid("receiver.port: the receiver needs a port (-s port)".into());
+    }
+    Ok(())
+}
+
+fn check_plugin(key: &str, kind: bool, plugin: bool) -> Result<(), ConfigError> {
+    match (kind, plugin) {
+        (true, false) | (false, true) => Ok(()),
+        (true, true) => Err(ConfigError::Invalid(format!(
+            "{key}: set either 'kind' (built in) or 'plugin' (a library), not both"
+        ))),
+        (false, false) => Err(ConfigError::Invalid(format!(
+            "{key}: set 'kind' (built in) or 'plugin' (a library)"
+        ))),
+    }
+}

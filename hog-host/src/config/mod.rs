@@ -1,0 +1,145 @@
+//! hog's settings: what runs (sources, sinks, stat store) and how.
+//!
+//! Settings merge in the order defaults < `--config` file (TOML or YAML) <
+//! `HOG_*` environment variables < command-line flags; see [`load`]. A
+//! sink's or stat store's own options are kept as given and handed to the
+//! plugin, which validates them.
+
+mod load;
+mod mode;
+mod store_dir;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use hog_core::pipeline::GeneratorConfig;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+pub use load::{load, ConfigError};
+pub use mode::Mode;
+pub use store_dir::default_store_dir;
+
+/// All of hog's settings, merged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Storage groups whose producers the `hstore` source serves (`-g`).
+    pub groups: Vec<String>,
+    /// Directory of the producer registration sockets and of the stat store
+    /// (`-m`); unset means the hobbes default-directory rules.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_dir: Option<PathBuf>,
+    /// Resume unfinished streams at start (`--no-recovery` turns it off).
+    pub recovery: bool,
+    /// Where plugins named by `plugin = "name"` are found
+    /// (`lib<name>.so`); unset means the directory of the hog executable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plugin_dir: Option<PathBuf>,
+    /// Log level: error, warn, info or debug (`RUST_LOG` refines it).
+    pub log_level: String,
+    /// The sources that run: `hstore`, `receiver`, `generator`.
+    pub sources: Vec<String>,
+    /// The sinks every stream is delivered to, by name (keys of `sink`).
+    pub sinks: Vec<String>,
+    /// The stat store.
+    pub stat_store: PluginConfig,
+    /// The network receiver source (batchrecv).
+    pub receiver: ReceiverConfig,
+    /// The generator source (demo and tests).
+    pub generator: GeneratorConfig,
+    /// Sink definitions by name.
+    pub sink: BTreeMap<String, PluginConfig>,
+}
+
+/// A sink or stat store: a built-in `kind` or a `plugin` library, with the
+/// options the plugin reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PluginConfig {
+    /// A built-in implementation: `disk`, `tcp` (sinks), `sqlite` (store).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// A plugin library: a path, or a name looked up as
+    /// `<plugin_dir>/lib<name>.so`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<String>,
+    /// Every other key: the plugin's options.
+    #[serde(flatten)]
+    pub options: Map<String, Value>,
+}
+
+/// The network receiver (batchrecv).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiverConfig {
+    /// TCP port, as a number or a service name (`-s`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<String>,
+    /// Address to listen on; hobbes listens on every IPv4 address. Use
+    /// `127.0.0.1` to accept only local peers.
+    pub listen: String,
+}
+
+/// The default data file template of hobbes' hog.
+pub const DEFAULT_DIR: &str = "./$GROUP/$DATE/data";
+
+impl Default for Config {
+    fn default() -> Self {
+        let builtin = |kind: &str, options: Value| PluginConfig {
+            kind: Some(kind.into()),
+            plugin: None,
+            options: match options {
+                Value::Object(map) => map,
+                _ => Map::new(),
+            },
+        };
+        Self {
+            groups: Vec::new(),
+            store_dir: None,
+            recovery: true,
+            plugin_dir: None,
+            log_level: "info".into(),
+            sources: vec!["hstore".into()],
+            sinks: vec!["disk".into()],
+            stat_store: builtin("sqlite", json!({})),
+            receiver: ReceiverConfig {
+                port: None,
+                listen: "0.0.0.0".into(),
+            },
+            generator: GeneratorConfig::default(),
+            sink: BTreeMap::from([
+                (
+                    "disk".to_string(),
+                    builtin(
+                        "disk",
+                        json!({"dir": DEFAULT_DIR, "consolidate": false, "compress": false}),
+                    ),
+                ),
+                (
+                    "tcp".to_string(),
+                    builtin(
+                        "tcp",
+                        json!({
+                            "dir": DEFAULT_DIR,
+                            "batch_time": "2s",
+                            "batch_size": "10MB",
+                            "destinations": [],
+                        }),
+                    ),
+                ),
+            ]),
+        }
+    }
+}
+
+impl Config {
+    /// The directory of registration sockets and the stat store.
+    pub fn store_dir(&self) -> PathBuf {
+        self.store_dir.clone().unwrap_or_else(default_store_dir)
+    }
+
+    /// The settings as TOML, as `--print-config` shows them.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot show settings: {e}\n"))
+    }
+}

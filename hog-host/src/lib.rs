@@ -1,0 +1,11 @@
+//! The hog host: command line, settings, plugin loading and run modes.
+//!
+//! The `hog` binary is a thin `main` over this library; tests use it to load
+//! settings and start runs in-process.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod logging;
+pub mod plugins;
+pub mod run;

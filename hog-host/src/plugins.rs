@@ -1,0 +1,141 @@
+//! Finding and instantiating plugins: built-in ones linked in by cargo
+//! features, others loaded from libraries. Both yield the same objects.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use abi_stable::std_types::{RResult, RStr};
+use hog_core::pipeline::{SinkHandle, StatStoreHandle};
+use hog_core::plugin::{self, LogLevel, Logger, PluginModuleRef};
+use serde_json::Value;
+
+use crate::config::{Config, PluginConfig};
+
+/// The file name of the stat store in the store directory.
+pub const STAT_FILE: &str = "hogstat.sqlite";
+
+/// A plugin that could not be found, loaded or created.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct PluginSetupError(String);
+
+/// The built-in plugin of `kind`, if this hog was built with it.
+fn builtin(kind: &str) -> Result<PluginModuleRef, String> {
+    match kind {
+        #[cfg(feature = "store-sqlite")]
+        "sqlite" => Ok(store_sqlite::module()),
+        "disk" | "tcp" => Err(format!(
+            "the built-in '{kind}' sink is not available in this version of hog"
+        )),
+        other => Err(format!(
+            "there is no built-in plugin '{other}' in this hog (built-in: {})",
+            BUILTINS.join(", ")
+        )),
+    }
+}
+
+const BUILTINS: &[&str] = &[
+    #[cfg(feature = "store-sqlite")]
+    "sqlite",
+];
+
+/// Where `plugin = "…"` points: a path as given, or a name looked up as
+/// `lib<name>.so` in the plugin directory.
+pub fn library_path(config: &Config, plugin: &str) -> PathBuf {
+    if plugin.contains('/') || plugin.ends_with(".so") {
+        return PathBuf::from(plugin);
+    }
+    plugin_dir(config).join(format!("lib{}.so", plugin.replace('-', "_")))
+}
+
+/// The plugin directory: as configured, else the hog executable's directory.
+pub fn plugin_dir(config: &Config) -> PathBuf {
+    config.plugin_dir.clone().unwrap_or_else(|| {
+        std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| PathBuf::from("."))
+    })
+}
+
+fn module(
+    config: &Config,
+    what: &str,
+    pc: &PluginConfig,
+) -> Result<PluginModuleRef, PluginSetupError> {
+    match (&pc.kind, &pc.plugin) {
+        (Some(kind), _) => builtin(kind).map_err(|e| PluginSetupError(format!("{what}: {e}"))),
+        (None, Some(plugin)) => {
+            let path = library_path(config, plugin);
+            let module =
+                plugin::load(&path).map_err(|e| PluginSetupError(format!("{what}: {e}")))?;
+            tracing::info!(
+                "{what}: loaded plugin '{}' {} from {}",
+                module.name(),
+                module.version(),
+                path.display()
+            );
+            Ok(module)
+        }
+        (None, None) => Err(PluginSetupError(format!("{what}: no kind or plugin"))),
+    }
+}
+
+/// Creates the configured stat store.
+pub fn stat_store(config: &Config) -> Result<(StatStoreHandle, PathBuf), PluginSetupError> {
+    let pc = &config.stat_store;
+    let mut options = pc.options.clone();
+    if pc.kind.as_deref() == Some("sqlite") && !options.contains_key("path") {
+        let path = config.store_dir().join(STAT_FILE);
+        options.insert("path".into(), Value::String(path.display().to_string()));
+    }
+    let shown = options
+        .get("path")
+        .and_then(Value::as_str)
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let module = module(config, "stat_store", pc)?;
+    let json = Value::Object(options).to_string();
+    let store = into_result((module.new_stat_store())(
+        RStr::from_str(&json),
+        logger("stat_store"),
+    ))
+    .map_err(|e| PluginSetupError(format!("stat_store: {e}")))?;
+    Ok((StatStoreHandle::new(store), shown))
+}
+
+/// Creates every sink named in `sinks`, in order.
+pub fn sinks(config: &Config) -> Result<Vec<Arc<SinkHandle>>, PluginSetupError> {
+    config
+        .sinks
+        .iter()
+        .map(|name| {
+            let what = format!("sink '{name}'");
+            let pc = &config.sink[name];
+            let module = module(config, &what, pc)?;
+            let json = Value::Object(pc.options.clone()).to_string();
+            let object = into_result((module.new_sink())(RStr::from_str(&json), logger(name)))
+                .map_err(|e| PluginSetupError(format!("{what}: {e}")))?;
+            Ok(Arc::new(SinkHandle::new(name.clone(), object)))
+        })
+        .collect()
+}
+
+fn into_result<T, E>(r: RResult<T, E>) -> Result<T, E> {
+    r.into_result()
+}
+
+fn logger(name: &str) -> Logger {
+    Logger::new(plugin_log, name)
+}
+
+/// Forwards a plugin's log message to hog's log.
+extern "C" fn plugin_log(level: LogLevel, name: RStr<'_>, message: RStr<'_>) {
+    let (name, message) = (name.as_str(), message.as_str());
+    match level {
+        LogLevel::Error => tracing::error!(plugin = name, "{message}"),
+        LogLevel::Warn => tracing::warn!(plugin = name, "{message}"),
+        LogLevel::Info => tracing::info!(plugin = name, "{message}"),
+        LogLevel::Debug => tracing::debug!(plugin = name, "{message}"),
+    }
+}

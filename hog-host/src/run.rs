@@ -1,0 +1,139 @@
+//! One run of hog: set up the stat store and sinks, run the sources until
+//! they end or hog is asked to stop, then shut everything down cleanly.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use hog_core::pipeline::{Fanout, Generator, Source, SourceContext};
+use hog_core::plugin::{SessionInfo, SinkStats};
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::watch;
+
+use crate::config::{Config, Mode};
+use crate::logging::announce;
+use crate::plugins;
+
+/// What each sink received during a run.
+pub type Summary = Vec<(String, SinkStats)>;
+
+/// Why a run failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct RunError(pub String);
+
+fn fail(e: impl std::fmt::Display) -> RunError {
+    RunError(e.to_string())
+}
+
+/// Runs hog with `config` until its sources end or SIGINT/SIGTERM arrives.
+pub async fn run(config: Config) -> Result<Summary, RunError> {
+    let sources = sources(&config)?;
+    let (store, stat_path) = plugins::stat_store(&config).map_err(fail)?;
+    let sinks = plugins::sinks(&config).map_err(fail)?;
+    let mode = Mode::of(&config);
+    let session_id = store
+        .begin_session(SessionInfo {
+            pid: u64::from(std::process::id()),
+            started_at_ns: now_ns(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            mode: mode.name().into(),
+            config: serde_json::to_string(&config).map_err(fail)?.into(),
+        })
+        .await
+        .map_err(fail)?;
+    announce(&format!("hog running in mode : {}", mode.describe(&config)));
+    announce(&format!("hog stat file : {}", stat_path.display()));
+    if config.recovery {
+        let unfinished = store.unfinished_streams().await.map_err(fail)?;
+        if !unfinished.is_empty() {
+            tracing::warn!(
+                "{} stream(s) of earlier sessions are unfinished; they stay recorded in {}",
+                unfinished.len(),
+                stat_path.display()
+            );
+        }
+    }
+
+    let (stop, shutdown) = watch::channel(false);
+    tokio::spawn(stop_on_signal(stop));
+    let context = SourceContext {
+        fanout: Fanout::new(sinks.clone(), store.clone(), session_id),
+        shutdown,
+    };
+    let tasks: Vec<_> = sources
+        .into_iter()
+        .map(|source| {
+            let name = source.name().to_string();
+            (name, tokio::spawn(source.run(context.clone())))
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for (name, task) in tasks {
+        match task.await {
+            Ok(Ok(())) => tracing::info!(source = %name, "source finished"),
+            Ok(Err(e)) => failures.push(format!("source {name}: {e}")),
+            Err(e) => failures.push(format!("source {name}: {e}")),
+        }
+    }
+
+    let mut summary = Vec::new();
+    for sink in &sinks {
+        match sink.stats().await {
+            Ok(stats) => {
+                tracing::info!(
+                    sink = sink.name(),
+                    "received {} transactions, {} bytes",
+                    stats.transactions,
+                    stats.bytes
+                );
+                summary.push((sink.name().to_string(), stats));
+            }
+            Err(e) => tracing::error!(sink = sink.name(), "stats: {e}"),
+        }
+        if let Err(e) = sink.shutdown().await {
+            tracing::error!(sink = sink.name(), "shutdown: {e}");
+        }
+    }
+    store.end_session(session_id).await.map_err(fail)?;
+    if failures.is_empty() {
+        Ok(summary)
+    } else {
+        Err(RunError(failures.join("\n")))
+    }
+}
+
+fn sources(config: &Config) -> Result<Vec<Box<dyn Source>>, RunError> {
+    config
+        .sources
+        .iter()
+        .map(|name| -> Result<Box<dyn Source>, RunError> {
+            match name.as_str() {
+                "generator" => Ok(Box::new(Generator::new(config.generator.clone()))),
+                other => Err(RunError(format!(
+                    "source '{other}' is not available in this version of hog"
+                ))),
+            }
+        })
+        .collect()
+}
+
+async fn stop_on_signal(stop: watch::Sender<bool>) {
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        tracing::error!("cannot install signal handlers; stop hog with SIGKILL");
+        return;
+    };
+    tokio::select! {
+        _ = int.recv() => tracing::info!("SIGINT: stopping after the current batches"),
+        _ = term.recv() => tracing::info!("SIGTERM: stopping after the current batches"),
+    }
+    let _ = stop.send(true);
+}
+
+fn now_ns() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
+}
