@@ -59,22 +59,34 @@ impl Fanout {
             .map_err(PipelineError::Store)?;
         let stream = Arc::new(stream);
         let mut targets = Vec::with_capacity(self.sinks.len());
+        // A sink that cannot take the stream is recorded as holding none of
+        // it, so that the stream counts as unfinished for that sink.
+        let mut marks = Vec::with_capacity(self.sinks.len());
         for sink in &self.sinks {
-            match sink.open_stream(Arc::clone(&stream)).await {
-                Ok(mark) => targets.push(Target {
-                    sink: Arc::clone(sink),
-                    mark,
-                }),
-                Err(e) => report(sink, &stream, "open", &e),
-            }
+            let mark = match sink.open_stream(Arc::clone(&stream)).await {
+                Ok(mark) => {
+                    targets.push(Target {
+                        sink: Arc::clone(sink),
+                        mark,
+                    });
+                    mark
+                }
+                Err(e) => {
+                    report(sink, &stream, "open", &e);
+                    0
+                }
+            };
+            marks.push(progress(sink.name(), mark));
         }
-        let delivery = StreamDelivery {
+        self.store
+            .record_progress(stream.id, marks)
+            .await
+            .map_err(PipelineError::Store)?;
+        Ok(StreamDelivery {
             stream,
             targets,
             store: self.store.clone(),
-        };
-        delivery.record().await?;
-        Ok(delivery)
+        })
     }
 }
 

@@ -106,3 +106,48 @@ impl Mode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::load;
+    use serde_json::{json, Value};
+
+    fn config(overrides: Value) -> Config {
+        let Value::Object(map) = overrides else {
+            unreachable!()
+        };
+        load(None, &map).unwrap()
+    }
+
+    #[test]
+    fn mode_lines_match_hobbes() {
+        let local = config(json!({"groups": ["B", "A", "B"], "store_dir": "/tmp"}));
+        assert_eq!(Mode::of(&local), Mode::Local);
+        assert_eq!(
+            Mode::Local.describe(&local),
+            r#"|local={ dir="./$GROUP/$DATE/data", serverDir="/tmp", groups={"A", "B"} }|"#
+        );
+
+        let send = config(json!({
+            "groups": ["A"], "store_dir": "/tmp", "sinks": ["tcp"],
+            "sink": {"tcp": {"batch_time": "1s", "batch_size": "4096", "destinations": ["h:1", "g:2"]}},
+        }));
+        assert_eq!(Mode::of(&send), Mode::BatchSend);
+        assert_eq!(
+            Mode::BatchSend.describe(&send),
+            r#"|batchsend={ dir="./$GROUP/$DATE/data", serverDir="/tmp", clevel=6, batchsendsize=4096B, batchsendtime=1000000microsec, sendto=["h:1", "g:2"], groups={"A"} }|"#
+        );
+
+        let recv = config(json!({"sources": ["receiver"], "receiver": {"port": "9000"}}));
+        assert_eq!(Mode::of(&recv), Mode::BatchRecv);
+        assert_eq!(
+            Mode::BatchRecv.describe(&recv),
+            r#"|batchrecv={ dir="./$GROUP/$DATE/data", localport=9000 }|"#
+        );
+
+        let custom = config(json!({"sources": ["generator"], "sinks": ["disk", "tcp"]}));
+        assert_eq!(Mode::of(&custom), Mode::Custom);
+        assert_eq!(Mode::Custom.name(), "custom");
+    }
+}
