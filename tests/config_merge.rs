@@ -11,7 +11,9 @@ use serde_json::Map;
 use support::{hog, run, stderr, stdout, write};
 
 fn example(name: &str) -> Config {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../config")
+        .join(name);
     load(Some(&path), &Map::new()).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
@@ -23,7 +25,10 @@ fn example_files_load_and_say_the_same() {
     assert_eq!(toml.groups, ["Orders", "Quotes"]);
     assert_eq!(toml.sinks, ["disk", "audit"]);
     assert_eq!(toml.sink["audit"].plugin.as_deref(), Some("example_sink"));
-    assert_eq!(toml.sink["audit"].options["path"], "/var/log/hog/audit.jsonl");
+    assert_eq!(
+        toml.sink["audit"].options["path"],
+        "/var/log/hog/audit.jsonl"
+    );
     assert_eq!(toml.sink["tcp"].options["batch_size"], "10MB");
     assert_eq!(example("demo.toml").sources, ["generator"]);
 }
@@ -48,8 +53,16 @@ fn later_layers_win() {
         .env("HOG_SINK__DISK__COMPRESS", "true"));
     assert!(out.status.success(), "{}", stderr(&out));
     let merged: toml::Value = toml::from_str(&stdout(&out)).unwrap();
-    assert_eq!(merged["groups"].as_array().unwrap().len(), 1, "file over defaults");
-    assert_eq!(merged["recovery"].as_bool(), Some(false), "file over defaults");
+    assert_eq!(
+        merged["groups"].as_array().unwrap().len(),
+        1,
+        "file over defaults"
+    );
+    assert_eq!(
+        merged["recovery"].as_bool(),
+        Some(false),
+        "file over defaults"
+    );
     assert_eq!(merged["log_level"].as_str(), Some("debug"), "env over file");
     let disk = &merged["sink"]["disk"];
     assert_eq!(disk["dir"].as_str(), Some("/from/flag"), "flags over env");
@@ -64,7 +77,12 @@ fn later_layers_win() {
         .arg(dir.path())
         .arg("--print-config"));
     let merged: toml::Value = toml::from_str(&stdout(&out)).unwrap();
-    let groups: Vec<_> = merged["groups"].as_array().unwrap().iter().map(|g| g.as_str().unwrap()).collect();
+    let groups: Vec<_> = merged["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g.as_str().unwrap())
+        .collect();
     assert_eq!(groups, ["X", "Y"], "flags over file");
     assert_eq!(merged["log_level"].as_str(), Some("warn"));
 }
@@ -85,7 +103,10 @@ fn batchsend_and_batchrecv_flags_select_sources_and_sinks() {
 
     let out = run(hog().args(["-s", "9000", "--print-config"]));
     let merged: toml::Value = toml::from_str(&stdout(&out)).unwrap();
-    assert_eq!(merged["sources"].as_array().unwrap()[0].as_str(), Some("receiver"));
+    assert_eq!(
+        merged["sources"].as_array().unwrap()[0].as_str(),
+        Some("receiver")
+    );
     assert_eq!(merged["receiver"]["port"].as_str(), Some("9000"));
 }
 
@@ -98,15 +119,26 @@ fn refused(args: &[&str], env: &[(&str, &str)]) -> String {
 #[test]
 fn unknown_keys_are_refused_naming_file_and_key() {
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "bad.toml", "groups = [\"A\"]\nrecoverry = true\n");
+    let file = write(
+        dir.path(),
+        "bad.toml",
+        "groups = [\"A\"]\nrecoverry = true\n",
+    );
     let err = refused(&["--config", file.to_str().unwrap()], &[]);
     assert!(err.contains("bad.toml"), "{err}");
     assert!(err.contains("`recoverry`"), "{err}");
     assert!(err.contains("unknown field"), "{err}");
 
-    let file = write(dir.path(), "bad.yaml", "groups: [A]\nreceiver:\n  prot: 9\n");
+    let file = write(
+        dir.path(),
+        "bad.yaml",
+        "groups: [A]\nreceiver:\n  prot: 9\n",
+    );
     let err = refused(&["--config", file.to_str().unwrap()], &[]);
-    assert!(err.contains("bad.yaml") && err.contains("receiver.prot"), "{err}");
+    assert!(
+        err.contains("bad.yaml") && err.contains("receiver.prot"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -114,7 +146,10 @@ fn bad_values_are_refused_naming_where_they_came_from() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "bad.toml", "recovery = \"maybe\"\n");
     let err = refused(&["--config", file.to_str().unwrap()], &[]);
-    assert!(err.contains("bad.toml") && err.contains("`recovery`") && err.contains("boolean"), "{err}");
+    assert!(
+        err.contains("bad.toml") && err.contains("`recovery`") && err.contains("boolean"),
+        "{err}"
+    );
 
     let err = refused(&["-g", "A", "--print-config"], &[("HOG_RECOVERY", "maybe")]);
     assert!(err.contains("HOG_") && err.contains("`recovery`"), "{err}");
@@ -129,7 +164,11 @@ fn bad_values_are_refused_naming_where_they_came_from() {
     let err = refused(&["--config", file.to_str().unwrap()], &[]);
     assert!(err.contains("unknown format"), "{err}");
 
-    let file = write(dir.path(), "undefined.toml", "groups=[\"A\"]\nsinks = [\"nowhere\"]\n");
+    let file = write(
+        dir.path(),
+        "undefined.toml",
+        "groups=[\"A\"]\nsinks = [\"nowhere\"]\n",
+    );
     let err = refused(&["--config", file.to_str().unwrap()], &[]);
     assert!(err.contains("'nowhere' is not defined"), "{err}");
 }
@@ -140,12 +179,22 @@ fn flag_errors_read_as_in_hobbes_and_exit_255() {
     assert!(refused(&["-p", "1s"], &[]).contains("need delay time and max size to push data"));
     assert!(refused(&["-p", "1s", "1MB"], &[]).contains("need remote host:port to push data"));
     assert!(refused(&["-s"], &[]).contains("need port to receive remote data"));
-    assert!(refused(&["-m"], &[]).contains("need domain socket directory for producer registration"));
+    assert!(
+        refused(&["-m"], &[]).contains("need domain socket directory for producer registration")
+    );
     assert!(refused(&["--frobnicate"], &[]).contains("invalid argument: --frobnicate"));
-    assert!(refused(&["-c"], &[]).contains("can't record data because no groups have been specified"));
+    assert!(
+        refused(&["-c"], &[]).contains("can't record data because no groups have been specified")
+    );
     let err = refused(&["-g", "A", "-m", "/nonexistent/dir"], &[]);
-    assert!(err.contains("can't record domain socket for producer registration") && err.contains("/nonexistent/dir"), "{err}");
-    assert!(refused(&["-p", "2fortnights", "1MB", "h:1"], &[]).contains("unknown unit 'fortnights'"));
+    assert!(
+        err.contains("can't record domain socket for producer registration")
+            && err.contains("/nonexistent/dir"),
+        "{err}"
+    );
+    assert!(
+        refused(&["-p", "2fortnights", "1MB", "h:1"], &[]).contains("unknown unit 'fortnights'")
+    );
 }
 
 #[test]

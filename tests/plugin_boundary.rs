@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use hog_core::plugin::StatStore;
 use store_sqlite::SqliteStore;
-use support::{hog, plugin_library, run, stderr, write};
+use support::{builtin_plugin_library, hog, plugin_library, run, stderr, write};
 
 const STREAMS: u64 = 3;
 const TRANSACTIONS: u64 = 2500;
@@ -54,7 +54,11 @@ fn records(dir: &Path) -> Vec<(u64, u64, i64)> {
             assert_eq!(&bytes[..4], &[0, 0, 0, 0], "statement 0");
             assert_eq!(v["group"], "G");
             let value = i64::from_le_bytes(bytes[4..].try_into().unwrap());
-            (v["stream"].as_u64().unwrap(), v["seq"].as_u64().unwrap(), value)
+            (
+                v["stream"].as_u64().unwrap(),
+                v["seq"].as_u64().unwrap(),
+                value,
+            )
         })
         .collect()
 }
@@ -65,7 +69,11 @@ fn assert_every_record_once_in_order(dir: &Path) {
     assert_eq!(records.len() as u64, STREAMS * TRANSACTIONS);
     let mut streams: Vec<u64> = records.iter().map(|r| r.0).collect();
     streams.dedup();
-    assert_eq!(streams.len() as u64, STREAMS, "streams arrive one after the other");
+    assert_eq!(
+        streams.len() as u64,
+        STREAMS,
+        "streams arrive one after the other"
+    );
     for (n, chunk) in records.chunks(TRANSACTIONS as usize).enumerate() {
         for (i, &(_, seq, value)) in chunk.iter().enumerate() {
             assert_eq!(seq, i as u64);
@@ -86,10 +94,16 @@ fn a_dynamically_loaded_sink_receives_every_batch() {
     let log = stderr(&out);
     assert!(out.status.success(), "{log}");
     assert!(log.contains("loaded plugin 'example'"), "{log}");
-    assert!(log.contains(&format!("received {} transactions", STREAMS * TRANSACTIONS)), "{log}");
+    assert!(
+        log.contains(&format!("received {} transactions", STREAMS * TRANSACTIONS)),
+        "{log}"
+    );
     assert_every_record_once_in_order(dir.path());
     let unfinished = stat_store(dir.path()).unfinished_streams().unwrap();
-    assert!(unfinished.is_empty(), "every stream finished: {unfinished:?}");
+    assert!(
+        unfinished.is_empty(),
+        "every stream finished: {unfinished:?}"
+    );
 }
 
 #[test]
@@ -100,7 +114,10 @@ fn a_panicking_sink_is_fenced_and_the_others_get_everything() {
     let out = run(hog().arg("--config").arg(&file));
     let log = stderr(&out);
     assert!(out.status.success(), "{log}");
-    assert!(log.contains("the plugin panicked: faulty sink: panic in write"), "{log}");
+    assert!(
+        log.contains("the plugin panicked: faulty sink: panic in write"),
+        "{log}"
+    );
     assert!(log.contains("fenced off"), "{log}");
     assert_every_record_once_in_order(dir.path());
 
@@ -115,7 +132,10 @@ fn a_panicking_sink_is_fenced_and_the_others_get_everything() {
             .iter()
             .map(|p| (p.sink.to_string(), p.durable_end))
             .collect();
-        assert!(marks.contains(&("example".into(), TRANSACTIONS)), "{marks:?}");
+        assert!(
+            marks.contains(&("example".into(), TRANSACTIONS)),
+            "{marks:?}"
+        );
         assert!(marks.contains(&("faulty".into(), 0)), "{marks:?}");
     }
 }
@@ -149,10 +169,16 @@ fn a_panic_in_the_constructor_is_reported_not_a_crash() {
 fn a_plugin_built_for_another_interface_version_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let file = config(dir.path(), &["faulty"], &faulty_table("never"));
-    let out = run(hog().arg("--config").arg(&file).env("FAULTY_PLUGIN_API_VERSION", "999"));
+    let out = run(hog()
+        .arg("--config")
+        .arg(&file)
+        .env("FAULTY_PLUGIN_API_VERSION", "999"));
     assert_eq!(out.status.code(), Some(255));
     let log = stderr(&out);
-    assert!(log.contains("built for hog plugin interface version 999"), "{log}");
+    assert!(
+        log.contains("built for hog plugin interface version 999"),
+        "{log}"
+    );
     assert!(log.contains("this hog speaks version 1"), "{log}");
 }
 
@@ -181,20 +207,51 @@ fn missing_and_non_plugin_libraries_are_refused_naming_the_file() {
         let out = run(hog().arg("--config").arg(&file));
         assert_eq!(out.status.code(), Some(255));
         let log = stderr(&out);
-        assert!(log.contains(&format!("cannot load plugin {}", library.display())), "{log}");
+        assert!(
+            log.contains(&format!("cannot load plugin {}", library.display())),
+            "{log}"
+        );
     }
 }
 
 #[test]
 fn plugin_names_resolve_in_the_plugin_directory() {
     let dir = tempfile::tempdir().unwrap();
-    let plugin_dir = plugin_library("example-sink").parent().unwrap().to_path_buf();
+    let plugin_dir = plugin_library("example-sink")
+        .parent()
+        .unwrap()
+        .to_path_buf();
     let table = format!(
         "[sink.example]\nplugin = \"example_sink\"\npath = \"{}\"\n",
         dir.path().join("out.jsonl").display()
     );
     let file = config(dir.path(), &["example"], &table);
-    let out = run(hog().arg("--config").arg(&file).env("HOG_PLUGIN_DIR", &plugin_dir));
+    let out = run(hog()
+        .arg("--config")
+        .arg(&file)
+        .env("HOG_PLUGIN_DIR", &plugin_dir));
     assert!(out.status.success(), "{}", stderr(&out));
     assert_every_record_once_in_order(dir.path());
+}
+
+#[test]
+fn a_built_in_plugin_also_loads_from_a_library() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = builtin_plugin_library("store-sqlite");
+    let tables = example_table(dir.path())
+        + &format!(
+            "[stat_store]\nplugin = \"{}\"\npath = \"{}\"\n",
+            store.display(),
+            dir.path().join("hogstat.sqlite").display()
+        );
+    let file = config(dir.path(), &["example"], &tables);
+    let out = run(hog().arg("--config").arg(&file));
+    let log = stderr(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("stat_store: loaded plugin 'sqlite'"), "{log}");
+    assert_every_record_once_in_order(dir.path());
+    assert!(stat_store(dir.path())
+        .unfinished_streams()
+        .unwrap()
+        .is_empty());
 }

@@ -7,4 +7,5 @@
 
 pub mod pipeline;
 pub mod plugin;
+pub mod types;
 pub mod units;

@@ -26,15 +26,34 @@ pub fn hog() -> Command {
 /// Builds the workspace plugin crate `package` as a `cdylib` (once per test
 /// process) and returns the library's path, next to the hog binary.
 pub fn plugin_library(package: &str) -> PathBuf {
+    build_library(package, &["build"])
+}
+
+/// Builds a plugin crate that hog also links statically (its `export`
+/// feature on) as a `cdylib`, and returns the library's path.
+pub fn builtin_plugin_library(package: &str) -> PathBuf {
+    build_library(
+        package,
+        &["rustc", "--features", "export", "--crate-type", "cdylib"],
+    )
+}
+
+fn build_library(package: &str, how: &[&str]) -> PathBuf {
     static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let out_dir = hog_bin().parent().expect("hog has a directory").to_path_buf();
+    let out_dir = hog_bin()
+        .parent()
+        .expect("hog has a directory")
+        .to_path_buf();
     let library = out_dir.join(format!("lib{}.so", package.replace('-', "_")));
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
     if !built.iter().any(|p| p == package) {
         let target_dir = out_dir.parent().expect("a target directory");
         let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
         cargo
-            .args(["build", "--quiet", "-p", package, "--target-dir"])
+            .arg(how[0])
+            .args(["--quiet", "-p", package])
+            .args(&how[1..])
+            .arg("--target-dir")
             .arg(target_dir)
             .current_dir(env!("CARGO_MANIFEST_DIR"));
         if out_dir.file_name().is_some_and(|n| n == "release") {

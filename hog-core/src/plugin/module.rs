@@ -142,7 +142,7 @@ pub extern "C" fn no_stat_store(
 ///
 /// ```ignore
 /// hog_core::plugin_module! { name: "example", sink: MySink::new }
-/// hog_core::plugin_module! { name: "sqlite", stat_store: SqliteStore::open }
+/// hog_core::plugin_module! { name: "sqlite", stat_store: SqliteStore::from_options }
 /// ```
 /// The constructor has the shape `fn(&str, Logger) -> Result<T, PluginError>`
 /// and receives the instance's options as JSON.

@@ -7,7 +7,7 @@ use figment::Figment;
 use serde_json::{Map, Value};
 
 use super::store_dir::writable;
-use super::Config;
+use super::{Config, PluginConfig};
 
 /// Settings hog cannot run with.
 #[derive(Debug, thiserror::Error)]
@@ -112,19 +112,14 @@ fn validate(config: &mut Config) -> Result<(), ConfigError> {
         return invalid("sinks: no sink is configured".into());
     }
     for name in &config.sinks {
-        let Some(sink) = config.sink.get(name) else {
+        let Some(sink) = config.sink.get_mut(name) else {
             return invalid(format!(
                 "sinks: '{name}' is not defined (add a [sink.{name}] table)"
             ));
         };
-        check_plugin(
-            &format!("sink.{name}"),
-            sink.kind.is_some(),
-            sink.plugin.is_some(),
-        )?;
+        choose_kind(&format!("sink.{name}"), sink, name)?;
     }
-    let store = &config.stat_store;
-    check_plugin("stat_store", store.kind.is_some(), store.plugin.is_some())?;
+    choose_kind("stat_store", &mut config.stat_store, "sqlite")?;
     if config.sources.iter().any(|s| s == "hstore") {
         if config.groups.is_empty() {
             return invalid("can't record data because no groups have been specified".into());
@@ -143,14 +138,17 @@ fn validate(config: &mut Config) -> Result<(), ConfigError> {
     Ok(())
 }
 
-fn check_plugin(key: &str, kind: bool, plugin: bool) -> Result<(), ConfigError> {
-    match (kind, plugin) {
-        (true, false) | (false, true) => Ok(()),
-        (true, true) => Err(ConfigError::Invalid(format!(
+/// Checks that at most one of `kind` and `plugin` is set; with neither, the
+/// kind is `default`.
+fn choose_kind(key: &str, pc: &mut PluginConfig, default: &str) -> Result<(), ConfigError> {
+    match (&pc.kind, &pc.plugin) {
+        (Some(_), Some(_)) => Err(ConfigError::Invalid(format!(
             "{key}: set either 'kind' (built in) or 'plugin' (a library), not both"
         ))),
-        (false, false) => Err(ConfigError::Invalid(format!(
-            "{key}: set 'kind' (built in) or 'plugin' (a library)"
-        ))),
+        (None, None) => {
+            pc.kind = Some(default.to_string());
+            Ok(())
+        }
+        _ => Ok(()),
     }
 }

@@ -53,7 +53,8 @@ pub struct Config {
 }
 
 /// A sink or stat store: a built-in `kind` or a `plugin` library, with the
-/// options the plugin reads.
+/// options the plugin reads. With neither, a sink's kind is its name and the
+/// stat store's is `sqlite`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PluginConfig {
     /// A built-in implementation: `disk`, `tcp` (sinks), `sqlite` (store).
@@ -85,8 +86,8 @@ pub const DEFAULT_DIR: &str = "./$GROUP/$DATE/data";
 
 impl Default for Config {
     fn default() -> Self {
-        let builtin = |kind: &str, options: Value| PluginConfig {
-            kind: Some(kind.into()),
+        let builtin = |options: Value| PluginConfig {
+            kind: None,
             plugin: None,
             options: match options {
                 Value::Object(map) => map,
@@ -101,7 +102,7 @@ impl Default for Config {
             log_level: "info".into(),
             sources: vec!["hstore".into()],
             sinks: vec!["disk".into()],
-            stat_store: builtin("sqlite", json!({})),
+            stat_store: builtin(json!({})),
             receiver: ReceiverConfig {
                 port: None,
                 listen: "0.0.0.0".into(),
@@ -110,22 +111,16 @@ impl Default for Config {
             sink: BTreeMap::from([
                 (
                     "disk".to_string(),
-                    builtin(
-                        "disk",
-                        json!({"dir": DEFAULT_DIR, "consolidate": false, "compress": false}),
-                    ),
+                    builtin(json!({"dir": DEFAULT_DIR, "consolidate": false, "compress": false})),
                 ),
                 (
                     "tcp".to_string(),
-                    builtin(
-                        "tcp",
-                        json!({
-                            "dir": DEFAULT_DIR,
-                            "batch_time": "2s",
-                            "batch_size": "10MB",
-                            "destinations": [],
-                        }),
-                    ),
+                    builtin(json!({
+                        "dir": DEFAULT_DIR,
+                        "batch_time": "2s",
+                        "batch_size": "10MB",
+                        "destinations": [],
+                    })),
                 ),
             ]),
         }
