@@ -1,14 +1,16 @@
 //! Reading rows back into plugin values. The file may have been damaged or
 //! edited: a bad value is an error naming its stream, never a panic.
 
-use abi_stable::std_types::{RString, RVec};
-use hog_core::plugin::{ErrorKind, PluginError, SinkProgress, StreamInfo, UnfinishedStream};
+use abi_stable::std_types::{ROption, RString, RVec};
+use hog_core::plugin::{
+    ErrorKind, PluginError, SinkProgress, SourceCursor, StreamInfo, UnfinishedStream,
+};
 use rusqlite::Row;
 
 use crate::error::Place;
 
-/// Decodes a row of `id, session_id, info, end_seq` from `streams`, with no
-/// progress yet.
+/// Decodes a row of `id, session_id, info, end_seq, cursor_seq, cursor_pos,
+/// prev_cursor_seq, prev_cursor_pos` from `streams`, with no progress yet.
 pub(crate) fn stream(row: &Row<'_>, place: &Place) -> Result<UnfinishedStream, PluginError> {
     let id: i64 = row
         .get(0)
@@ -30,7 +32,43 @@ pub(crate) fn stream(row: &Row<'_>, place: &Place) -> Result<UnfinishedStream, P
             .transpose()?
             .into(),
         progress: RVec::new(),
+        cursor: cursor(row, place, id, 4, "cursor")?,
+        prev_cursor: cursor(row, place, id, 6, "prev_cursor")?,
     })
+}
+
+/// Decodes the cursor in columns `at` (`{name}_seq`) and `at + 1`
+/// (`{name}_pos`) of stream `id`: both NULL (never recorded) or both set.
+fn cursor(
+    row: &Row<'_>,
+    place: &Place,
+    id: i64,
+    at: usize,
+    name: &str,
+) -> Result<ROption<SourceCursor>, PluginError> {
+    let column = |at: usize, what: &str| -> Result<Option<u64>, PluginError> {
+        let what = format!("{name}_{what}");
+        let value: Option<i64> = row
+            .get(at)
+            .map_err(|e| corrupt(place, id, format!("{what}: {e}")))?;
+        value.map(|v| unsigned(place, id, &what, v)).transpose()
+    };
+    match (column(at, "seq")?, column(at + 1, "pos")?) {
+        (None, None) => Ok(ROption::RNone),
+        (Some(seq), Some(position)) => Ok(ROption::RSome(SourceCursor { seq, position })),
+        (seq, _) => {
+            let (set, null) = if seq.is_some() {
+                ("seq", "pos")
+            } else {
+                ("pos", "seq")
+            };
+            Err(corrupt(
+                place,
+                id,
+                format!("{name}_{set} is set but {name}_{null} is NULL"),
+            ))
+        }
+    }
 }
 
 /// Decodes a row of `sink, durable_end` from `sink_progress` of stream `id`.

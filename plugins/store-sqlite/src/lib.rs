@@ -1,5 +1,5 @@
-//! hog's default stat store: sessions, streams and each sink's durable
-//! progress, kept in one SQLite file.
+//! hog's default stat store: sessions, streams, each sink's durable
+//! progress and each source's last two cursors, kept in one SQLite file.
 //!
 //! The file is in WAL mode with `synchronous=NORMAL` by default: every call
 //! commits before it returns and survives a kill of hog (`synchronous=full`

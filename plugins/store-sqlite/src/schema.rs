@@ -50,6 +50,13 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (stream_id, sink)
     ) WITHOUT ROWID;
     ",
+    // 2: the source's last two cursors of each stream (NULL until recorded).
+    "
+    ALTER TABLE streams ADD COLUMN cursor_seq INTEGER;
+    ALTER TABLE streams ADD COLUMN cursor_pos INTEGER;
+    ALTER TABLE streams ADD COLUMN prev_cursor_seq INTEGER;
+    ALTER TABLE streams ADD COLUMN prev_cursor_pos INTEGER;
+    ",
 ];
 
 /// The schema version this code writes: the number of migrations it knows.

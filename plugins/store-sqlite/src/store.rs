@@ -3,9 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use abi_stable::std_types::{RSlice, RVec};
+use abi_stable::std_types::{ROption, RSlice, RVec};
 use hog_core::plugin::{
-    ErrorKind, Logger, PluginError, SessionInfo, SinkProgress, StatStore, StreamInfo,
+    ErrorKind, Logger, PluginError, SessionInfo, SinkProgress, SourceCursor, StatStore, StreamInfo,
     UnfinishedStream,
 };
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -17,7 +17,8 @@ use crate::{connection, decode, schema};
 /// Streams that are not recovered and either still open or behind at some
 /// sink that recorded progress, in registration order.
 const UNFINISHED: &str = "
-    SELECT s.id, s.session_id, s.info, s.end_seq
+    SELECT s.id, s.session_id, s.info, s.end_seq,
+           s.cursor_seq, s.cursor_pos, s.prev_cursor_seq, s.prev_cursor_pos
     FROM streams AS s
     WHERE s.recovered_by IS NULL
       AND (s.end_seq IS NULL
@@ -185,6 +186,7 @@ impl StatStore for SqliteStore {
         &mut self,
         stream_id: u64,
         progress: RSlice<'_, SinkProgress>,
+        cursor: ROption<SourceCursor>,
     ) -> Result<(), PluginError> {
         let what = format!("record_progress for stream {stream_id}");
         let place = &self.place;
@@ -203,6 +205,22 @@ impl StatStore for SqliteStore {
                 Ok((p.sink.as_str(), mark))
             })
             .collect::<Result<Vec<_>, PluginError>>()?;
+        let cursor = cursor
+            .into_option()
+            .map(|c| -> Result<_, PluginError> {
+                // Refused like marks, not wrapped: the cursor is read back
+                // exactly as given, or not kept.
+                let beyond = |field: &str, value: u64| {
+                    place.state(format!(
+                        "{what}: cursor {field} {value} is beyond what the store holds"
+                    ))
+                };
+                Ok((
+                    seq(c.seq).ok_or_else(|| beyond("seq", c.seq))?,
+                    seq(c.position).ok_or_else(|| beyond("position", c.position))?,
+                ))
+            })
+            .transpose()?;
         let now = now_ns();
         let tx = self
             .conn
@@ -226,6 +244,17 @@ impl StatStore for SqliteStore {
                     .execute(params![stream, sink, mark, now])
                     .map_err(fail)?;
             }
+        }
+        if let Some((cursor_seq, cursor_pos)) = cursor {
+            // SQLite evaluates every new value from the row as it was.
+            tx.prepare_cached(
+                "UPDATE streams SET
+                     prev_cursor_seq = cursor_seq, prev_cursor_pos = cursor_pos,
+                     cursor_seq = ?2, cursor_pos = ?3
+                 WHERE id = ?1",
+            )
+            .and_then(|mut update| update.execute(params![stream, cursor_seq, cursor_pos]))
+            .map_err(fail)?;
         }
         tx.commit().map_err(fail)
     }
@@ -325,8 +354,9 @@ fn key(id: u64) -> Option<i64> {
     i64::try_from(id).ok()
 }
 
-/// A sequence number as SQLite holds it, if it fits (marks are compared, so
-/// they must keep their order).
+/// A sequence number or source position as SQLite holds it, if it fits
+/// (marks are compared, so they must keep their order; cursors are read back
+/// as they were given).
 fn seq(n: u64) -> Option<i64> {
     i64::try_from(n).ok()
 }

@@ -4,8 +4,8 @@
 
 mod common;
 
-use abi_stable::std_types::RVec;
-use hog_core::plugin::{progress, ErrorKind, StatStore};
+use abi_stable::std_types::{RSome, RVec};
+use hog_core::plugin::{progress, ErrorKind, SourceCursor, StatStore};
 use store_sqlite::SqliteStore;
 
 use common::{raw, session, stream};
@@ -18,8 +18,13 @@ fn a_corrupt_stream_or_progress_row_is_an_error_naming_the_stream() {
     store.begin_session(&session(1)).unwrap();
     assert_eq!(store.open_stream(1, &stream("g", "a", 1)).unwrap(), 1);
     assert_eq!(store.open_stream(1, &stream("g", "b", 1)).unwrap(), 2);
+    let cursor = |seq| SourceCursor { seq, position: 40 };
+    let two = RVec::from(vec![progress("disk", 4)]);
     store
-        .record_progress(2, RVec::from(vec![progress("disk", 4)]).as_rslice())
+        .record_progress(2, two.as_rslice(), RSome(cursor(3)))
+        .unwrap();
+    store
+        .record_progress(2, two.as_rslice(), RSome(cursor(4)))
         .unwrap();
     let good: String = raw(&path)
         .query_row("SELECT info FROM streams WHERE id = 2", [], |r| r.get(0))
@@ -56,6 +61,31 @@ fn a_corrupt_stream_or_progress_row_is_an_error_naming_the_stream() {
             "UPDATE sink_progress SET sink = x'ff' WHERE stream_id = 2",
             "sink",
         ),
+        (
+            "UPDATE streams SET cursor_seq = -1 WHERE id = 2",
+            "cursor_seq",
+        ),
+        (
+            "UPDATE streams SET cursor_pos = 'x' WHERE id = 2",
+            "cursor_pos",
+        ),
+        (
+            "UPDATE streams SET prev_cursor_pos = -40 WHERE id = 2",
+            "prev_cursor_pos",
+        ),
+        (
+            "UPDATE streams SET prev_cursor_seq = 2.5 WHERE id = 2",
+            "prev_cursor_seq",
+        ),
+        // Half a cursor: one column set, the other NULL.
+        (
+            "UPDATE streams SET cursor_pos = NULL WHERE id = 2",
+            "cursor_seq is set but cursor_pos is NULL",
+        ),
+        (
+            "UPDATE streams SET prev_cursor_seq = NULL WHERE id = 2",
+            "prev_cursor_pos is set but prev_cursor_seq is NULL",
+        ),
     ];
     for (sql, column) in damage {
         raw(&path).execute_batch(sql).unwrap();
@@ -71,7 +101,9 @@ fn a_corrupt_stream_or_progress_row_is_an_error_naming_the_stream() {
         // Repaired, the store reads both streams again.
         raw(&path)
             .execute_batch(&format!(
-                "UPDATE streams SET info = '{good}', end_seq = NULL WHERE id = 2;
+                "UPDATE streams SET info = '{good}', end_seq = NULL,
+                     cursor_seq = 4, cursor_pos = 40, prev_cursor_seq = 3, prev_cursor_pos = 40
+                 WHERE id = 2;
                  UPDATE sink_progress SET sink = 'disk', durable_end = 4 WHERE stream_id = 2;"
             ))
             .unwrap();
@@ -84,5 +116,7 @@ fn a_corrupt_stream_or_progress_row_is_an_error_naming_the_stream() {
             unfinished[1].progress,
             RVec::from(vec![progress("disk", 4)])
         );
+        assert_eq!(unfinished[1].cursor, RSome(cursor(4)));
+        assert_eq!(unfinished[1].prev_cursor, RSome(cursor(3)));
     }
 }

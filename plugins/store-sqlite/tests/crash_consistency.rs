@@ -1,10 +1,11 @@
 //! A store killed with SIGKILL in the middle of recording progress keeps
 //! every mark it reported as committed, loses at most the one commit in
-//! flight, stays intact, and keeps working, three kills in a row.
+//! flight, keeps the source's cursor in the same commit as the marks, stays
+//! intact, and keeps working, three kills in a row.
 //!
 //! The child is this test binary re-run on the ignored test
-//! [`child_records_progress_until_killed`], which records marks in a tight
-//! loop and prints each one after its commit returned.
+//! [`child_records_progress_until_killed`], which records marks and a cursor
+//! in a tight loop and prints each mark after its commit returned.
 #![cfg(unix)]
 
 mod common;
@@ -17,8 +18,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use abi_stable::std_types::RVec;
-use hog_core::plugin::{progress, StatStore};
+use abi_stable::std_types::{RSome, RVec};
+use hog_core::plugin::{progress, SourceCursor, StatStore};
 use store_sqlite::SqliteStore;
 
 use common::{raw, session, stream};
@@ -35,6 +36,14 @@ const MARKS_BEFORE_KILL: usize = 200;
 const ROUNDS: usize = 3;
 /// The longest a child may take to print its marks.
 const PATIENCE: Duration = Duration::from_secs(120);
+
+/// The cursor the child records with `mark`.
+fn cursor(mark: u64) -> SourceCursor {
+    SourceCursor {
+        seq: mark,
+        position: mark % 1000,
+    }
+}
 
 #[test]
 #[ignore = "the child process of a_store_killed_mid_progress_keeps_every_printed_mark"]
@@ -65,7 +74,9 @@ fn child_records_progress_until_killed() {
     while started.elapsed() < PATIENCE {
         mark += STEP;
         let marks = RVec::from(vec![progress("disk", mark), progress("tcp", mark)]);
-        store.record_progress(id, marks.as_rslice()).unwrap();
+        store
+            .record_progress(id, marks.as_rslice(), RSome(cursor(mark)))
+            .unwrap();
         if writeln!(out, "MARK {mark}")
             .and_then(|()| out.flush())
             .is_err()
@@ -218,6 +229,13 @@ fn a_store_killed_mid_progress_keeps_every_printed_mark() {
         // Both marks went in one transaction: never one without the other.
         assert_eq!(entry.progress[0].durable_end, entry.progress[1].durable_end);
         recorded = entry.progress[0].durable_end;
+        // The cursor went in that transaction too, after the one before it.
+        assert_eq!(entry.cursor, RSome(cursor(recorded)), "round {round}");
+        assert_eq!(
+            entry.prev_cursor,
+            RSome(cursor(recorded - STEP)),
+            "round {round}"
+        );
         // The child's sessions were recorded too, one per round.
         assert_eq!(
             common::int(&path, "SELECT count(*) FROM sessions"),

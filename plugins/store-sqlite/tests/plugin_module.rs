@@ -6,8 +6,9 @@ mod common;
 
 use std::sync::Mutex;
 
-use abi_stable::std_types::{RResult, RStr, RVec};
-use hog_core::plugin::{progress, ErrorKind, LogLevel, Logger, API_VERSION};
+use abi_stable::std_types::{RResult, RSome, RStr, RVec};
+use hog_core::plugin::{progress, ErrorKind, LogLevel, Logger, SourceCursor, API_VERSION};
+use store_sqlite::SCHEMA_VERSION;
 
 use common::{session, stream};
 
@@ -36,8 +37,16 @@ fn the_module_builds_a_working_store_from_json_options() {
     };
     assert_eq!(store.begin_session(&session(1)).unwrap(), 1);
     assert_eq!(store.open_stream(1, &stream("g", "r", 5)).unwrap(), 1);
+    let cursor = SourceCursor {
+        seq: 2,
+        position: 9,
+    };
     store
-        .record_progress(1, RVec::from(vec![progress("disk", 2)]).as_rslice())
+        .record_progress(
+            1,
+            RVec::from(vec![progress("disk", 2)]).as_rslice(),
+            RSome(cursor),
+        )
         .unwrap();
     let unfinished = store.unfinished_streams().unwrap();
     assert_eq!(unfinished.len(), 1);
@@ -45,9 +54,11 @@ fn the_module_builds_a_working_store_from_json_options() {
         unfinished[0].progress,
         RVec::from(vec![progress("disk", 2)])
     );
+    assert_eq!(unfinished[0].cursor, RSome(cursor));
 
     let logged = LOGGED.lock().unwrap().clone();
-    let created = format!("created stat store {} (schema version 1)", path.display());
+    assert_eq!(SCHEMA_VERSION, 2);
+    let created = format!("created stat store {} (schema version 2)", path.display());
     assert!(
         logged
             .iter()

@@ -1,31 +1,35 @@
 //! The file's settings and schema versioning: a fresh file is in WAL mode at
-//! schema version 1, data survives a reopen, and a file from a newer hog, a
-//! foreign file or bad options are refused with messages that say why.
+//! schema version 2, a version 1 file is migrated keeping its data, data
+//! survives a reopen, and a file from a newer hog, a foreign file or bad
+//! options are refused with messages that say why.
 
 mod common;
 
 use std::path::PathBuf;
+use std::sync::Mutex;
 
-use abi_stable::std_types::{RNone, RVec};
-use hog_core::plugin::{progress, ErrorKind, Logger, StatStore, UnfinishedStream};
+use abi_stable::std_types::{RNone, RSome, RStr, RVec};
+use hog_core::plugin::{
+    progress, ErrorKind, LogLevel, Logger, SourceCursor, StatStore, StreamInfo, UnfinishedStream,
+};
 use store_sqlite::{Options, SqliteStore, Synchronous, DEFAULT_BUSY_TIMEOUT_MS, SCHEMA_VERSION};
 
 use common::{int, raw, session, stream};
 
 #[test]
-fn fresh_file_is_wal_at_schema_version_1_in_a_created_directory() {
+fn fresh_file_is_wal_at_schema_version_2_in_a_created_directory() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state/hog/hogstat.db");
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.path(), path);
     assert!(path.is_file());
 
-    assert_eq!(SCHEMA_VERSION, 1);
+    assert_eq!(SCHEMA_VERSION, 2);
     let mode: String = raw(&path)
         .query_row("PRAGMA journal_mode", [], |row| row.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
-    assert_eq!(int(&path, "SELECT version FROM schema_version"), 1);
+    assert_eq!(int(&path, "SELECT version FROM schema_version"), 2);
     assert_eq!(int(&path, "SELECT count(*) FROM schema_version"), 1);
     for table in ["sessions", "streams", "sink_progress"] {
         let sql =
@@ -39,6 +43,16 @@ fn fresh_file_is_wal_at_schema_version_1_in_a_created_directory() {
         ),
         1
     );
+    assert_eq!(cursor_columns(&path), 4);
+}
+
+/// How many of the four cursor columns `streams` has.
+fn cursor_columns(path: &std::path::Path) -> i64 {
+    int(
+        path,
+        "SELECT count(*) FROM pragma_table_info('streams') WHERE type = 'INTEGER'
+         AND name IN ('cursor_seq', 'cursor_pos', 'prev_cursor_seq', 'prev_cursor_pos')",
+    )
 }
 
 #[test]
@@ -46,16 +60,24 @@ fn reopening_keeps_data() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("hogstat.db");
     let registered = stream("g", "region-a", 10);
+    let cursor = SourceCursor {
+        seq: 3,
+        position: 12,
+    };
     {
         let mut store = SqliteStore::open(&path).unwrap();
         assert_eq!(store.begin_session(&session(1)).unwrap(), 1);
         assert_eq!(store.open_stream(1, &registered).unwrap(), 1);
         store
-            .record_progress(1, RVec::from(vec![progress("disk", 3)]).as_rslice())
+            .record_progress(
+                1,
+                RVec::from(vec![progress("disk", 3)]).as_rslice(),
+                RSome(cursor),
+            )
             .unwrap();
     }
     let mut store = SqliteStore::open(&path).unwrap();
-    assert_eq!(int(&path, "SELECT version FROM schema_version"), 1);
+    assert_eq!(int(&path, "SELECT version FROM schema_version"), 2);
     assert_eq!(
         store.unfinished_streams().unwrap().into_vec(),
         vec![UnfinishedStream {
@@ -66,6 +88,8 @@ fn reopening_keeps_data() {
             session_id: 1,
             end_seq: RNone,
             progress: RVec::from(vec![progress("disk", 3)]),
+            cursor: RSome(cursor),
+            prev_cursor: RNone,
         }]
     );
     assert_eq!(store.begin_session(&session(2)).unwrap(), 2);
@@ -85,7 +109,7 @@ fn newer_schema_version_is_refused_naming_both_versions() {
     assert_eq!(error.kind, ErrorKind::State);
     let message = error.message.as_str();
     assert!(message.contains("999"), "{message}");
-    assert!(message.contains("version 1"), "{message}");
+    assert!(message.contains("version 2"), "{message}");
     assert!(message.contains(&path.display().to_string()), "{message}");
     // Refusing leaves the file alone.
     assert_eq!(int(&path, "SELECT version FROM schema_version"), 999);
@@ -199,4 +223,132 @@ fn options_synchronous_full_opens_a_working_store() {
     let mut store = SqliteStore::from_options(&json.to_string(), Logger::discard()).unwrap();
     assert_eq!(store.begin_session(&session(1)).unwrap(), 1);
     assert_eq!(int(&path, "SELECT count(*) FROM sessions"), 1);
+}
+
+/// Migration 1's SQL as version 1 of the store shipped it, to build a
+/// version 1 file by hand.
+const SCHEMA_V1: &str = "
+    CREATE TABLE schema_version (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        version INTEGER NOT NULL
+    );
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        pid INTEGER NOT NULL,
+        started_at_ns INTEGER NOT NULL,
+        version TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        config TEXT NOT NULL,
+        ended_at_ns INTEGER
+    );
+    CREATE TABLE streams (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions (id),
+        grp TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        tid INTEGER NOT NULL,
+        region TEXT NOT NULL,
+        started_at_ns INTEGER NOT NULL,
+        info TEXT NOT NULL,
+        end_seq INTEGER,
+        recovered_by INTEGER REFERENCES sessions (id),
+        recovered_at_ns INTEGER
+    );
+    CREATE UNIQUE INDEX streams_identity ON streams (grp, region, started_at_ns);
+    CREATE INDEX streams_unrecovered ON streams (id) WHERE recovered_by IS NULL;
+    CREATE TABLE sink_progress (
+        stream_id INTEGER NOT NULL REFERENCES streams (id),
+        sink TEXT NOT NULL,
+        durable_end INTEGER NOT NULL,
+        updated_at_ns INTEGER NOT NULL,
+        PRIMARY KEY (stream_id, sink)
+    ) WITHOUT ROWID;
+    INSERT INTO schema_version (id, version) VALUES (1, 1);
+";
+
+static LOGGED: Mutex<Vec<(LogLevel, String)>> = Mutex::new(Vec::new());
+
+extern "C" fn capture(level: LogLevel, _name: RStr<'_>, message: RStr<'_>) {
+    LOGGED.lock().unwrap().push((level, message.to_string()));
+}
+
+#[test]
+fn a_version_1_file_is_migrated_to_version_2_keeping_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hogstat.db");
+    let registered = stream("g", "ring", 77);
+    let info = serde_json::to_string(&registered).unwrap();
+    raw(&path).execute_batch(SCHEMA_V1).unwrap();
+    raw(&path)
+        .execute_batch(&format!(
+            "INSERT INTO sessions (id, pid, started_at_ns, version, mode, config)
+                 VALUES (1, 4242, 5, '0.1.0', 'local', '{{}}');
+             INSERT INTO streams (id, session_id, grp, pid, tid, region, started_at_ns, info)
+                 VALUES (1, 1, 'g', 4242, 4243, 'ring', 77, '{info}');
+             INSERT INTO sink_progress (stream_id, sink, durable_end, updated_at_ns)
+                 VALUES (1, 'disk', 6, 1);"
+        ))
+        .unwrap();
+    assert_eq!(cursor_columns(&path), 0);
+
+    let mut store =
+        SqliteStore::open_with(&Options::new(&path), Logger::new(capture, "stat-store")).unwrap();
+    assert_eq!(int(&path, "SELECT version FROM schema_version"), 2);
+    assert_eq!(int(&path, "SELECT count(*) FROM schema_version"), 1);
+    assert_eq!(cursor_columns(&path), 4);
+    let migrated = format!(
+        "migrated stat store {} from schema version 1 to 2",
+        path.display()
+    );
+    assert!(
+        LOGGED
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(level, message)| *level == LogLevel::Info && *message == migrated),
+        "{:?}",
+        LOGGED.lock().unwrap()
+    );
+
+    // The data is kept, with no cursors yet.
+    assert_eq!(
+        store.unfinished_streams().unwrap().into_vec(),
+        vec![UnfinishedStream {
+            stream: StreamInfo {
+                id: 1,
+                ..registered.clone()
+            },
+            session_id: 1,
+            end_seq: RNone,
+            progress: RVec::from(vec![progress("disk", 6)]),
+            cursor: RNone,
+            prev_cursor: RNone,
+        }]
+    );
+    assert_eq!(int(&path, "SELECT pid FROM sessions WHERE id = 1"), 4242);
+
+    // The migrated file works like a new one.
+    assert_eq!(store.open_stream(1, &registered).unwrap(), 1);
+    let cursor = SourceCursor {
+        seq: 7,
+        position: 3,
+    };
+    store
+        .record_progress(
+            1,
+            RVec::from(vec![progress("disk", 7)]).as_rslice(),
+            RSome(cursor),
+        )
+        .unwrap();
+    let unfinished = store.unfinished_streams().unwrap();
+    assert_eq!(unfinished[0].cursor, RSome(cursor));
+    assert_eq!(
+        unfinished[0].progress,
+        RVec::from(vec![progress("disk", 7)])
+    );
+
+    // A second open finds nothing to migrate.
+    drop(store);
+    drop(SqliteStore::open(&path).unwrap());
+    assert_eq!(int(&path, "SELECT version FROM schema_version"), 2);
 }

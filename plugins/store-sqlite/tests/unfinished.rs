@@ -1,15 +1,16 @@
 //! The exact semantics of the stat-store calls: which streams are
-//! unfinished, that marks never move backwards, that a progress call is all
-//! or nothing, that a stream keeps its id, and how unknown ids are refused.
+//! unfinished, that marks never move backwards, that a progress call (marks
+//! and cursor) is all or nothing, how the last two cursors are kept, that a
+//! stream keeps its id, and how unknown ids are refused.
 
 mod common;
 
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use abi_stable::std_types::{RNone, RSome, RVec};
+use abi_stable::std_types::{RNone, ROption, RSome, RVec};
 use hog_core::plugin::{
-    progress, ErrorKind, SinkProgress, StatStore, StreamInfo, UnfinishedStream,
+    progress, ErrorKind, SinkProgress, SourceCursor, StatStore, StreamInfo, UnfinishedStream,
 };
 use store_sqlite::SqliteStore;
 use tempfile::TempDir;
@@ -27,10 +28,36 @@ fn store() -> (TempDir, PathBuf, SqliteStore) {
 }
 
 fn record(store: &mut SqliteStore, stream_id: u64, marks: &[(&str, u64)]) {
+    record_at(store, stream_id, marks, RNone);
+}
+
+fn record_at(
+    store: &mut SqliteStore,
+    stream_id: u64,
+    marks: &[(&str, u64)],
+    cursor: ROption<SourceCursor>,
+) {
     let marks: Vec<SinkProgress> = marks.iter().map(|&(s, m)| progress(s, m)).collect();
     store
-        .record_progress(stream_id, RVec::from(marks).as_rslice())
+        .record_progress(stream_id, RVec::from(marks).as_rslice(), cursor)
         .unwrap();
+}
+
+fn at(seq: u64, position: u64) -> SourceCursor {
+    SourceCursor { seq, position }
+}
+
+/// The `(cursor, prev_cursor)` of unfinished stream `stream_id`.
+fn cursors(
+    store: &mut SqliteStore,
+    stream_id: u64,
+) -> (ROption<SourceCursor>, ROption<SourceCursor>) {
+    let streams = store.unfinished_streams().unwrap();
+    let entry = streams
+        .iter()
+        .find(|u| u.stream.id == stream_id)
+        .unwrap_or_else(|| panic!("stream {stream_id} is not unfinished"));
+    (entry.cursor, entry.prev_cursor)
 }
 
 fn marks(entry: &UnfinishedStream) -> Vec<(String, u64)> {
@@ -109,6 +136,8 @@ fn open_stream_returns_the_existing_id_for_the_same_identity() {
             session_id: 1,
             end_seq: RNone,
             progress: RVec::new(),
+            cursor: RNone,
+            prev_cursor: RNone,
         }
     );
 }
@@ -153,7 +182,9 @@ fn record_progress_is_all_or_nothing() {
     record(&mut store, id, &[("disk", 4)]);
 
     let too_far = RVec::from(vec![progress("disk", 6), progress("tcp", u64::MAX)]);
-    let error = store.record_progress(id, too_far.as_rslice()).unwrap_err();
+    let error = store
+        .record_progress(id, too_far.as_rslice(), RSome(at(6, 6)))
+        .unwrap_err();
     assert_eq!(error.kind, ErrorKind::State);
     assert!(error.message.contains("\"tcp\""), "{}", error.message);
     assert!(
@@ -167,6 +198,7 @@ fn record_progress_is_all_or_nothing() {
         [("disk".into(), 4)]
     );
     assert_eq!(int(&path, "SELECT count(*) FROM sink_progress"), 1);
+    assert_eq!(cursors(&mut store, id), (RNone, RNone));
 }
 
 #[test]
@@ -335,7 +367,12 @@ fn unknown_ids_are_state_errors_naming_the_id_and_change_nothing() {
     let errors = [
         store.end_session(99).unwrap_err(),
         store.open_stream(99, &stream("g", "other", 1)).unwrap_err(),
-        store.record_progress(99, one.as_rslice()).unwrap_err(),
+        store
+            .record_progress(99, one.as_rslice(), RNone)
+            .unwrap_err(),
+        store
+            .record_progress(99, one.as_rslice(), RSome(at(1, 1)))
+            .unwrap_err(),
         store.close_stream(99, 5).unwrap_err(),
         store.mark_recovered(99, 1).unwrap_err(),
         store.mark_recovered(id, 99).unwrap_err(),
@@ -358,11 +395,216 @@ fn unknown_ids_are_state_errors_naming_the_id_and_change_nothing() {
         error.message
     );
     let error = store
-        .record_progress(u64::MAX, one.as_rslice())
+        .record_progress(u64::MAX, one.as_rslice(), RSome(at(1, 1)))
         .unwrap_err();
     assert_eq!(error.kind, ErrorKind::State);
 
     assert_eq!(int(&path, "SELECT count(*) FROM streams"), 1);
     assert_eq!(int(&path, "SELECT count(*) FROM sink_progress"), 0);
+    assert_eq!(
+        int(
+            &path,
+            "SELECT count(*) FROM streams WHERE cursor_seq IS NOT NULL"
+        ),
+        0
+    );
     assert_eq!(ids(&mut store), [id]);
+}
+
+#[test]
+fn a_cursor_is_recorded_with_the_marks_and_read_back() {
+    let (_dir, path, mut store) = store();
+    let id = store.open_stream(1, &stream("g", "r", 1)).unwrap();
+    let other = store.open_stream(1, &stream("g", "other", 1)).unwrap();
+    assert_eq!(cursors(&mut store, id), (RNone, RNone));
+
+    record_at(&mut store, id, &[("disk", 5), ("tcp", 3)], RSome(at(5, 17)));
+    let unfinished = store.unfinished_streams().unwrap();
+    assert_eq!(
+        marks(&unfinished[0]),
+        [("disk".into(), 5), ("tcp".into(), 3)]
+    );
+    assert_eq!(unfinished[0].cursor, RSome(at(5, 17)));
+    assert_eq!(unfinished[0].prev_cursor, RNone);
+    // Each stream has its own cursors.
+    assert_eq!(cursors(&mut store, other), (RNone, RNone));
+    assert_eq!(
+        int(
+            &path,
+            &format!("SELECT cursor_pos FROM streams WHERE id = {id}")
+        ),
+        17
+    );
+
+    // A cursor needs no marks with it.
+    record_at(&mut store, other, &[], RSome(at(0, 0)));
+    assert_eq!(cursors(&mut store, other), (RSome(at(0, 0)), RNone));
+    assert_eq!(
+        int(
+            &path,
+            &format!("SELECT count(*) FROM sink_progress WHERE stream_id = {other}")
+        ),
+        0
+    );
+}
+
+#[test]
+fn a_second_cursor_moves_the_first_to_prev_cursor() {
+    let (_dir, _path, mut store) = store();
+    let id = store.open_stream(1, &stream("g", "r", 1)).unwrap();
+
+    record_at(&mut store, id, &[("disk", 1)], RSome(at(1, 100)));
+    assert_eq!(cursors(&mut store, id), (RSome(at(1, 100)), RNone));
+    record_at(&mut store, id, &[("disk", 2)], RSome(at(2, 101)));
+    assert_eq!(
+        cursors(&mut store, id),
+        (RSome(at(2, 101)), RSome(at(1, 100)))
+    );
+    record_at(&mut store, id, &[("disk", 3)], RSome(at(3, 0)));
+    assert_eq!(
+        cursors(&mut store, id),
+        (RSome(at(3, 0)), RSome(at(2, 101)))
+    );
+    // A cursor is taken as given, even one behind the last (unlike marks).
+    record_at(&mut store, id, &[], RSome(at(1, 7)));
+    assert_eq!(cursors(&mut store, id), (RSome(at(1, 7)), RSome(at(3, 0))));
+}
+
+#[test]
+fn recording_without_a_cursor_keeps_both_cursors() {
+    let (_dir, path, mut store) = store();
+    let id = store.open_stream(1, &stream("g", "r", 1)).unwrap();
+    record_at(&mut store, id, &[("disk", 1)], RSome(at(1, 10)));
+    record_at(&mut store, id, &[("disk", 2)], RSome(at(2, 20)));
+
+    record_at(&mut store, id, &[("disk", 9), ("tcp", 4)], RNone);
+    record_at(&mut store, id, &[], RNone);
+    assert_eq!(
+        cursors(&mut store, id),
+        (RSome(at(2, 20)), RSome(at(1, 10)))
+    );
+    assert_eq!(
+        marks(&store.unfinished_streams().unwrap()[0]),
+        [("disk".into(), 9), ("tcp".into(), 4)]
+    );
+
+    // And the store still has them after a reopen.
+    drop(store);
+    let mut store = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        cursors(&mut store, id),
+        (RSome(at(2, 20)), RSome(at(1, 10)))
+    );
+}
+
+#[test]
+fn cursor_values_round_trip_exactly_and_values_past_i64_max_are_refused() {
+    let (_dir, path, mut store) = store();
+    let id = store.open_stream(1, &stream("g", "r", 1)).unwrap();
+    let max = i64::MAX as u64;
+    for (seq, position) in [(0, 0), (max, max), (max - 1, 1), (1 << 40, (1 << 33) + 5)] {
+        record_at(&mut store, id, &[], RSome(at(seq, position)));
+        let (cursor, _) = cursors(&mut store, id);
+        assert_eq!(cursor, RSome(at(seq, position)));
+    }
+    let kept = cursors(&mut store, id);
+    assert_eq!(
+        kept,
+        (RSome(at(1 << 40, (1 << 33) + 5)), RSome(at(max - 1, 1)))
+    );
+
+    // Past i64::MAX: a state error naming the value, and the whole call,
+    // marks included, is refused.
+    let one = RVec::from(vec![progress("disk", 1)]);
+    for (bad, field) in [
+        (at(max + 1, 0), "seq"),
+        (at(0, u64::MAX), "position"),
+        (at(u64::MAX, u64::MAX), "seq"),
+    ] {
+        let error = store
+            .record_progress(id, one.as_rslice(), RSome(bad))
+            .unwrap_err();
+        assert_eq!(error.kind, ErrorKind::State, "{}", error.message);
+        let value = if field == "seq" {
+            bad.seq
+        } else {
+            bad.position
+        };
+        assert!(
+            error
+                .message
+                .contains(&format!("cursor {field} {value} is beyond")),
+            "{}",
+            error.message
+        );
+        assert!(
+            error.message.contains(&format!("stream {id}")),
+            "{}",
+            error.message
+        );
+    }
+    assert_eq!(cursors(&mut store, id), kept);
+    assert_eq!(int(&path, "SELECT count(*) FROM sink_progress"), 0);
+}
+
+#[test]
+fn marks_and_cursor_commit_together_or_not_at_all() {
+    let (_dir, path, mut store) = store();
+    let id = store.open_stream(1, &stream("g", "r", 1)).unwrap();
+    record_at(&mut store, id, &[("disk", 1)], RSome(at(1, 1)));
+    let before = (
+        marks(&store.unfinished_streams().unwrap()[0]),
+        cursors(&mut store, id),
+    );
+    let after = |store: &mut SqliteStore| {
+        (
+            marks(&store.unfinished_streams().unwrap()[0]),
+            cursors(store, id),
+        )
+    };
+    let two = RVec::from(vec![progress("disk", 2)]);
+
+    // Writing the cursor fails after the marks were written: the marks are
+    // rolled back with it.
+    common::raw(&path)
+        .execute_batch(
+            "CREATE TRIGGER no_cursor BEFORE UPDATE OF cursor_seq ON streams
+             BEGIN SELECT RAISE(ABORT, 'cursor refused'); END",
+        )
+        .unwrap();
+    let error = store
+        .record_progress(id, two.as_rslice(), RSome(at(2, 2)))
+        .unwrap_err();
+    assert!(
+        error.message.contains("cursor refused"),
+        "{}",
+        error.message
+    );
+    assert_eq!(after(&mut store), before);
+
+    // Writing a mark fails: the cursor does not move either.
+    common::raw(&path)
+        .execute_batch(
+            "DROP TRIGGER no_cursor;
+             CREATE TRIGGER no_marks BEFORE UPDATE ON sink_progress
+             BEGIN SELECT RAISE(ABORT, 'mark refused'); END",
+        )
+        .unwrap();
+    let error = store
+        .record_progress(id, two.as_rslice(), RSome(at(2, 2)))
+        .unwrap_err();
+    assert!(error.message.contains("mark refused"), "{}", error.message);
+    assert_eq!(after(&mut store), before);
+
+    // Nothing in the way: both move in the one call.
+    common::raw(&path)
+        .execute_batch("DROP TRIGGER no_marks")
+        .unwrap();
+    store
+        .record_progress(id, two.as_rslice(), RSome(at(2, 2)))
+        .unwrap();
+    assert_eq!(
+        after(&mut store),
+        (vec![("disk".into(), 2)], (RSome(at(2, 2)), RSome(at(1, 1))))
+    );
 }
