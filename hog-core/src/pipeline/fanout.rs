@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use crate::plugin::{progress, PluginError, StreamInfo};
+use crate::plugin::{progress, PluginError, SourceCursor, StreamInfo};
 
 use super::batch::Batch;
 use super::sink::SinkHandle;
@@ -79,7 +79,7 @@ impl Fanout {
             marks.push(progress(sink.name(), mark));
         }
         self.store
-            .record_progress(stream.id, marks)
+            .record_progress(stream.id, marks, None)
             .await
             .map_err(PipelineError::Store)?;
         Ok(StreamDelivery {
@@ -114,10 +114,16 @@ impl StreamDelivery {
         self.targets.iter().map(|t| t.mark).min()
     }
 
-    /// Delivers `batch` to every sink; returns the new [`durable_end`].
+    /// Delivers `batch` to every sink and records their marks together with
+    /// the source's `cursor` (where the source will resume after the batch);
+    /// returns the new [`durable_end`].
     ///
     /// [`durable_end`]: Self::durable_end
-    pub async fn deliver(&mut self, batch: Batch) -> Result<u64, PipelineError> {
+    pub async fn deliver(
+        &mut self,
+        batch: Batch,
+        cursor: Option<SourceCursor>,
+    ) -> Result<u64, PipelineError> {
         let batch = Arc::new(batch);
         let end = batch.end_seq();
         let writes: Vec<_> = self
@@ -161,7 +167,7 @@ impl StreamDelivery {
                 }
             }
         }
-        self.record().await?;
+        self.record(cursor).await?;
         self.durable_end().ok_or(PipelineError::NoSinks {
             stream_id: self.stream.id,
         })
@@ -181,14 +187,14 @@ impl StreamDelivery {
             .map_err(PipelineError::Store)
     }
 
-    async fn record(&self) -> Result<(), PipelineError> {
+    async fn record(&self, cursor: Option<SourceCursor>) -> Result<(), PipelineError> {
         let marks = self
             .targets
             .iter()
             .map(|t| progress(t.sink.name(), t.mark))
             .collect();
         self.store
-            .record_progress(self.stream.id, marks)
+            .record_progress(self.stream.id, marks, cursor)
             .await
             .map_err(PipelineError::Store)
     }

@@ -107,7 +107,7 @@ impl Source for Generator {
                         buf.extend_from_slice(&Self::value(n, i).to_le_bytes());
                     });
                 }
-                delivery.deliver(batch).await?;
+                delivery.deliver(batch, None).await?;
                 seq = end;
             }
             delivery.close(seq).await?;

@@ -5,7 +5,8 @@ use std::sync::{Arc, Mutex};
 use abi_stable::std_types::{RSlice, RVec};
 
 use crate::plugin::{
-    PluginError, SessionInfo, SinkProgress, StatStoreObject, StreamInfo, UnfinishedStream,
+    PluginError, SessionInfo, SinkProgress, SourceCursor, StatStoreObject, StreamInfo,
+    UnfinishedStream,
 };
 
 use super::call::blocking;
@@ -46,14 +47,15 @@ impl StatStoreHandle {
         .await
     }
 
-    /// Records the sinks' marks for a stream.
+    /// Records the sinks' marks for a stream, and the source's cursor.
     pub async fn record_progress(
         &self,
         stream_id: u64,
         progress: Vec<SinkProgress>,
+        cursor: Option<SourceCursor>,
     ) -> Result<(), PluginError> {
         blocking(&self.object, move |s| {
-            s.record_progress(stream_id, RSlice::from_slice(&progress))
+            s.record_progress(stream_id, RSlice::from_slice(&progress), cursor.into())
                 .into()
         })
         .await

@@ -30,5 +30,6 @@ pub use store::{
     StatStoreObject, UnfinishedStream,
 };
 pub use types::{
-    BatchRef, CommitMethod, Counter, ErrorKind, PluginError, Qos, SinkStats, Statement, StreamInfo,
+    BatchRef, CommitMethod, Counter, ErrorKind, PluginError, Qos, SinkStats, SourceCursor,
+    Statement, StreamInfo,
 };

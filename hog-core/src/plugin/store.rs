@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fence::Fenced;
 use super::log::Logger;
-use super::types::{PluginError, StreamInfo};
+use super::types::{PluginError, SourceCursor, StreamInfo};
 
 /// One run of hog, as recorded at its start.
 #[repr(C)]
@@ -54,6 +54,11 @@ pub struct UnfinishedStream {
     pub end_seq: ROption<u64>,
     /// Each sink's recorded progress.
     pub progress: RVec<SinkProgress>,
+    /// The source's last recorded cursor.
+    pub cursor: ROption<SourceCursor>,
+    /// The cursor recorded before it (the source may have died between
+    /// recording a cursor and moving its read position there).
+    pub prev_cursor: ROption<SourceCursor>,
 }
 
 /// A durable record of hog's sessions, streams and sink progress.
@@ -73,11 +78,14 @@ pub trait StatStore: Send + 'static {
     /// earlier keeps its id, so a re-attached stream is recognised.
     fn open_stream(&mut self, session_id: u64, stream: &StreamInfo) -> Result<u64, PluginError>;
 
-    /// Records the sinks' durable marks for a stream, all at once.
+    /// Records the sinks' durable marks for a stream and, if given, the
+    /// source's new cursor (the old one becomes `prev_cursor`), all in one
+    /// commit.
     fn record_progress(
         &mut self,
         stream_id: u64,
         progress: RSlice<'_, SinkProgress>,
+        cursor: ROption<SourceCursor>,
     ) -> Result<(), PluginError>;
 
     /// Records that a stream's source ended it after `end_seq` transactions.
@@ -106,6 +114,7 @@ pub trait FfiStatStore: Send {
         &mut self,
         stream_id: u64,
         progress: RSlice<'_, SinkProgress>,
+        cursor: ROption<SourceCursor>,
     ) -> RResult<(), PluginError>;
     /// See [`StatStore::close_stream`].
     fn close_stream(&mut self, stream_id: u64, end_seq: u64) -> RResult<(), PluginError>;
@@ -133,8 +142,9 @@ impl<S: StatStore> FfiStatStore for Fenced<S> {
         &mut self,
         stream_id: u64,
         progress: RSlice<'_, SinkProgress>,
+        cursor: ROption<SourceCursor>,
     ) -> RResult<(), PluginError> {
-        self.call(|s| s.record_progress(stream_id, progress))
+        self.call(|s| s.record_progress(stream_id, progress, cursor))
     }
     fn close_stream(&mut self, stream_id: u64, end_seq: u64) -> RResult<(), PluginError> {
         self.call(|s| s.close_stream(stream_id, end_seq))

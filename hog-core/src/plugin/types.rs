@@ -135,6 +135,19 @@ impl<'a> BatchRef<'a> {
     }
 }
 
+/// Where a source stands in a stream: transaction `seq` starts at source
+/// position `position` (for a shared-memory ring, the slot index). Recorded
+/// with the sinks' marks, so that a source re-attaching after a crash knows
+/// which sequence number its read position has.
+#[repr(C)]
+#[derive(StableAbi, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceCursor {
+    /// Sequence number of the next transaction.
+    pub seq: u64,
+    /// The source's position of that transaction.
+    pub position: u64,
+}
+
 /// Counters a sink reports about itself.
 #[repr(C)]
 #[derive(StableAbi, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,8 +4,10 @@
 mod cursor;
 mod desc;
 mod json;
+mod table;
 mod value;
 
 pub use cursor::{Cursor, DecodeError};
 pub use desc::{Ctor, Field, Type, MAX_DEPTH};
+pub use table::{Entry, Record, StatementTable, TableError, MAX_STATEMENT_ID};
 pub use value::{fixed_size, value_len, Value};

@@ -1,0 +1,203 @@
+//! The ring inside a region: indices, slot footers, and the futex or spin
+//! wait protocol shared with the producer (§4, §5 of the hstore protocol).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// Slot footer states.
+pub mod state {
+    /// Published but not final (Unreliable producers rewrite it).
+    pub const TENTATIVE: u32 = 0;
+    /// The transaction continues in the next slot.
+    pub const CONT: u32 = 1;
+    /// The slot ends a transaction.
+    pub const COMMIT: u32 = 2;
+    /// The slot ends a transaction that is discarded.
+    pub const ROLLBACK: u32 = 3;
+}
+
+const UNBLOCKED: u32 = 0;
+const READER_WAITING: u32 = 1;
+const WRITER_WAITING: u32 = 2;
+
+/// How the producer waits, and so how the reader must wake it and wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitPolicy {
+    /// futex wait and wake (the default).
+    Futex,
+    /// The producer spins and never wakes the reader: poll.
+    Spin,
+}
+
+/// A slot footer: state and used bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Footer {
+    /// One of [`state`].
+    pub state: u32,
+    /// Payload bytes at the start of the slot.
+    pub used: usize,
+}
+
+/// A view of a region's ring.
+pub struct Ring<'a> {
+    wstate: &'a AtomicU32,
+    ri: &'a AtomicU32,
+    wi: &'a AtomicU32,
+    slots: *mut u8,
+    valsz: usize,
+    count: u32,
+}
+
+// SAFETY: the ring is shared memory accessed through atomics and copies; the
+// raw slot pointer is valid for the borrow of the region it came from.
+unsafe impl Send for Ring<'_> {}
+
+impl<'a> Ring<'a> {
+    /// A ring whose header starts at `header`.
+    ///
+    /// # Safety
+    /// `header` must be 4-aligned and point to 16 bytes of ring header
+    /// followed by `count` slots of `valsz` bytes (`valsz` a multiple of 4),
+    /// all valid for `'a`.
+    pub unsafe fn new(header: *const u8, valsz: usize, count: u32) -> Self {
+        let word = |i: usize| &*(header.add(4 * i) as *const AtomicU32);
+        Ring {
+            wstate: word(0),
+            ri: word(1),
+            wi: word(2),
+            slots: header.add(16) as *mut u8,
+            valsz,
+            count,
+        }
+    }
+
+    /// Number of slots.
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+
+    /// Payload capacity of a slot.
+    pub fn capacity(&self) -> usize {
+        self.valsz - 4
+    }
+
+    /// The reader index (first unconsumed slot), reduced modulo `count`.
+    pub fn ri(&self) -> u32 {
+        self.ri.load(Ordering::Acquire) % self.count
+    }
+
+    /// The writer index (one past the last published slot).
+    pub fn wi(&self) -> u32 {
+        self.wi.load(Ordering::Acquire) % self.count
+    }
+
+    /// The slot after `i`.
+    pub fn next(&self, i: u32) -> u32 {
+        (i + 1) % self.count
+    }
+
+    /// The slot before `i`.
+    pub fn prev(&self, i: u32) -> u32 {
+        (i + self.count - 1) % self.count
+    }
+
+    /// Slots from `from` up to (not including) `to`.
+    pub fn distance(&self, from: u32, to: u32) -> u32 {
+        (to + self.count - from) % self.count
+    }
+
+    /// The footer of slot `i` (`i < count`).
+    pub fn footer(&self, i: u32) -> Footer {
+        let raw = self.footer_word(i).load(Ordering::Acquire);
+        Footer {
+            state: raw >> 24,
+            used: (raw & 0x00ff_ffff) as usize,
+        }
+    }
+
+    fn footer_word(&self, i: u32) -> &AtomicU32 {
+        let i = (i % self.count) as usize;
+        // SAFETY: slot i lies inside the ring (see `new`); its last 4 bytes
+        // are 4-aligned because `valsz` and the slot base are.
+        unsafe { &*(self.slots.add(i * self.valsz + self.valsz - 4) as *const AtomicU32) }
+    }
+
+    /// Appends the first `used` payload bytes of slot `i` to `out`
+    /// (`used` is clamped to the slot's capacity).
+    pub fn copy_payload(&self, i: u32, used: usize, out: &mut Vec<u8>) {
+        let i = (i % self.count) as usize;
+        let n = used.min(self.capacity());
+        out.reserve(n);
+        // SAFETY: the n <= capacity bytes of slot i are inside the ring; the
+        // producer does not write a published slot's payload.
+        unsafe {
+            let src = self.slots.add(i * self.valsz);
+            let dst = out.as_mut_ptr().add(out.len());
+            std::ptr::copy_nonoverlapping(src, dst, n);
+            out.set_len(out.len() + n);
+        }
+    }
+
+    /// Releases every slot before `to` to the producer and wakes it if it
+    /// waits for room.
+    pub fn pop_to(&self, to: u32) {
+        self.ri.swap(to % self.count, Ordering::SeqCst);
+        if self.wstate.swap(UNBLOCKED, Ordering::SeqCst) == WRITER_WAITING {
+            futex_wake(self.wstate);
+        }
+    }
+
+    /// Waits until the producer publishes past `seen` (the reader has read
+    /// everything before it), or `timeout` passes.
+    pub fn wait(&self, seen: u32, policy: WaitPolicy, timeout: Duration) {
+        match policy {
+            WaitPolicy::Futex => match self.wstate.swap(READER_WAITING, Ordering::SeqCst) {
+                WRITER_WAITING => {
+                    self.wstate.store(UNBLOCKED, Ordering::SeqCst);
+                    futex_wake(self.wstate);
+                }
+                _ => {
+                    if self.wi() == seen {
+                        futex_wait(self.wstate, READER_WAITING, timeout);
+                    }
+                }
+            },
+            WaitPolicy::Spin => {
+                // The producer never wakes us: poll, backing off to 100 µs.
+                let start = Instant::now();
+                let mut pause = Duration::from_micros(1);
+                while self.wi() == seen && start.elapsed() < timeout {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_micros(100));
+                }
+            }
+        }
+    }
+}
+
+fn futex_wait(word: &AtomicU32, expected: u32, timeout: Duration) {
+    let ts = libc::timespec {
+        tv_sec: timeout.as_secs() as libc::time_t,
+        tv_nsec: timeout.subsec_nanos() as libc::c_long,
+    };
+    // SAFETY: `word` is a valid, aligned u32 in shared memory; the futex is
+    // not process-private because the producer is another process.
+    unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            word.as_ptr(),
+            libc::FUTEX_WAIT,
+            expected,
+            &ts as *const libc::timespec,
+            std::ptr::null::<u32>(),
+            0,
+        );
+    }
+}
+
+fn futex_wake(word: &AtomicU32) {
+    // SAFETY: as in `futex_wait`; waking has no other precondition.
+    unsafe {
+        libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE, 1);
+    }
+}
