@@ -97,6 +97,50 @@ pub fn parse_size(input: &str) -> Result<u64, UnitError> {
         .ok_or_else(|| error(WHAT, input, "too large"))
 }
 
+/// A time span in settings, written with units (`"200ms"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span(pub Duration);
+
+/// A byte size in settings, written with units (`"4MB"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size(pub u64);
+
+impl serde::Serialize for Span {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_timespan(self.0))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Span {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_timespan(&text).map(Span).map_err(serde::de::Error::custom)
+    }
+}
+
+impl serde::Serialize for Size {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_size(self.0))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Size {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_size(&text).map(Size).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Formats a size the way [`parse_size`] reads it back.
+pub fn format_size(n: u64) -> String {
+    for (unit, per) in [("GB", 1u64 << 30), ("MB", 1 << 20), ("KB", 1 << 10)] {
+        if n >= per && n.is_multiple_of(per) {
+            return format!("{}{unit}", n / per);
+        }
+    }
+    format!("{n}B")
+}
+
 /// Formats a duration the way [`parse_timespan`] reads it back.
 pub fn format_timespan(d: Duration) -> String {
     let us = d.as_micros();

@@ -94,7 +94,7 @@ fn check(name: &str) {
     let mut drain = Drain::attach(&ring, 0);
     let mut batch = Batch::new(1, 0);
     assert_eq!(
-        drain.read(&ring, &mut batch, usize::MAX).unwrap(),
+        drain.read(&ring, &mut batch, usize::MAX, |_| Ok(())).unwrap(),
         Stop::CaughtUp
     );
     drain.release(&ring);

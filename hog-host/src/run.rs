@@ -3,6 +3,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use hog_core::hstore::HstoreSource;
 use hog_core::pipeline::{Fanout, Generator, Source, SourceContext};
 use hog_core::plugin::{SessionInfo, SinkStats};
 use tokio::signal::unix::{signal, SignalKind};
@@ -42,6 +43,11 @@ pub async fn run(config: Config) -> Result<Summary, RunError> {
         .map_err(fail)?;
     announce(&format!("hog running in mode : {}", mode.describe(&config)));
     announce(&format!("hog stat file : {}", stat_path.display()));
+    if config.sources.iter().any(|s| s == "hstore") {
+        for group in &config.groups {
+            announce(&format!("install a monitor for the '{group}' group"));
+        }
+    }
     if config.recovery {
         let unfinished = store.unfinished_streams().await.map_err(fail)?;
         if !unfinished.is_empty() {
@@ -108,6 +114,11 @@ fn sources(config: &Config) -> Result<Vec<Box<dyn Source>>, RunError> {
         .map(|name| -> Result<Box<dyn Source>, RunError> {
             match name.as_str() {
                 "generator" => Ok(Box::new(Generator::new(config.generator.clone()))),
+                "hstore" => Ok(Box::new(HstoreSource::new(
+                    config.groups.clone(),
+                    config.store_dir(),
+                    config.hstore.clone(),
+                ))),
                 other => Err(RunError(format!(
                     "source '{other}' is not available in this version of hog"
                 ))),

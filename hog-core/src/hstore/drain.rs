@@ -31,16 +31,27 @@ pub enum Stop {
     Tentative,
 }
 
-/// A slot whose footer cannot be right.
+/// Why a ring cannot be read further.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("slot {slot}: footer {footer:#010x} is invalid ({why})")]
-pub struct CorruptSlot {
-    /// The slot index.
-    pub slot: u32,
-    /// The raw footer.
-    pub footer: u32,
-    /// What is wrong with it.
-    pub why: &'static str,
+pub enum DrainError {
+    /// A slot footer cannot be right.
+    #[error("slot {slot}: footer {footer:#010x} is invalid ({why})")]
+    Slot {
+        /// The slot index.
+        slot: u32,
+        /// The raw footer.
+        footer: u32,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+    /// A committed transaction does not decode.
+    #[error("transaction {seq}: {why}")]
+    Transaction {
+        /// Its sequence number.
+        seq: u64,
+        /// What is wrong with it.
+        why: String,
+    },
 }
 
 /// Reassembly state of one ring.
@@ -97,6 +108,11 @@ impl Drain {
         }
     }
 
+    /// The next slot to read: everything before it has been read.
+    pub fn read_position(&self) -> u32 {
+        self.cursor
+    }
+
     /// Bytes of the transaction still open.
     pub fn pending(&self) -> usize {
         self.pending.len()
@@ -105,12 +121,16 @@ impl Drain {
     /// Reads published slots, appending complete transactions to `batch`
     /// (whose `first_seq` must be [`Drain::next_seq`] when it is empty),
     /// until everything published is read or the batch holds `max_bytes`.
+    ///
+    /// Each committed transaction must pass `check`; one that does not
+    /// stops the drain before it (it stays in the ring, unreleased).
     pub fn read(
         &mut self,
         ring: &Ring<'_>,
         batch: &mut Batch,
         max_bytes: usize,
-    ) -> Result<Stop, CorruptSlot> {
+        check: impl Fn(&[u8]) -> Result<(), String>,
+    ) -> Result<Stop, DrainError> {
         let wi = ring.wi();
         while self.cursor != wi {
             let slot = self.cursor;
@@ -120,14 +140,14 @@ impl Drain {
             }
             let raw = (footer.state << 24) | footer.used as u32;
             if footer.state > state::ROLLBACK {
-                return Err(CorruptSlot {
+                return Err(DrainError::Slot {
                     slot,
                     footer: raw,
                     why: "unknown state",
                 });
             }
             if footer.used > ring.capacity() {
-                return Err(CorruptSlot {
+                return Err(DrainError::Slot {
                     slot,
                     footer: raw,
                     why: "used bytes exceed the slot",
@@ -142,6 +162,10 @@ impl Drain {
             match footer.state {
                 state::CONT => continue,
                 state::COMMIT if !self.discarding => {
+                    check(&self.pending).map_err(|why| DrainError::Transaction {
+                        seq: self.next_seq,
+                        why,
+                    })?;
                     batch.push(&self.pending);
                     self.next_seq += 1;
                 }

@@ -7,11 +7,17 @@
 //! slots only once they are durable.
 
 pub mod drain;
+pub mod lock;
 pub mod meta;
+pub mod reader;
 pub mod region;
+pub mod registration;
 pub mod ring;
+pub mod source;
 
-pub use drain::{CorruptSlot, Drain, Stop};
+pub use drain::{Drain, DrainError, Stop};
 pub use meta::{Meta, MetaError, HSTORE_VERSION};
 pub use region::{page_size, Geometry, Region, RegionError};
 pub use ring::{Footer, Ring, WaitPolicy};
+pub use lock::{GroupLock, LockError};
+pub use source::{HstoreConfig, HstoreSource};

@@ -47,10 +47,12 @@ impl Fanout {
         &self.store
     }
 
-    /// Registers `stream` and opens it on every sink.
+    /// Registers `stream` and opens it on every sink; `cursor`, if given,
+    /// is recorded as where the source starts.
     pub async fn open_stream(
         &self,
         mut stream: StreamInfo,
+        cursor: Option<SourceCursor>,
     ) -> Result<StreamDelivery, PipelineError> {
         stream.id = self
             .store
@@ -79,7 +81,7 @@ impl Fanout {
             marks.push(progress(sink.name(), mark));
         }
         self.store
-            .record_progress(stream.id, marks, None)
+            .record_progress(stream.id, marks, cursor)
             .await
             .map_err(PipelineError::Store)?;
         Ok(StreamDelivery {

@@ -14,7 +14,7 @@ pub use batch::Batch;
 pub use fanout::{Fanout, StreamDelivery};
 pub use generator::{Generator, GeneratorConfig, LONG_TYPE};
 pub use sink::SinkHandle;
-pub use source::{Source, SourceContext};
+pub use source::{stopped, Source, SourceContext};
 pub use store::StatStoreHandle;
 
 use crate::plugin::PluginError;

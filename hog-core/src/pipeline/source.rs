@@ -25,3 +25,16 @@ pub trait Source: Send {
     /// Runs until the source is exhausted or shutdown is signalled.
     async fn run(self: Box<Self>, context: SourceContext) -> Result<(), PipelineError>;
 }
+
+/// Resolves once `shutdown` is `true` (never, if its sender is gone while
+/// it is `false`).
+pub async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    loop {
+        if *shutdown.borrow_and_update() {
+            return;
+        }
+        if shutdown.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}

@@ -12,6 +12,7 @@ mod store_dir;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use hog_core::hstore::HstoreConfig;
 use hog_core::pipeline::GeneratorConfig;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -44,6 +45,8 @@ pub struct Config {
     pub sinks: Vec<String>,
     /// The stat store.
     pub stat_store: PluginConfig,
+    /// The shared-memory source (local producers).
+    pub hstore: HstoreConfig,
     /// The network receiver source (batchrecv).
     pub receiver: ReceiverConfig,
     /// The generator source (demo and tests).
@@ -103,6 +106,7 @@ impl Default for Config {
             sources: vec!["hstore".into()],
             sinks: vec!["disk".into()],
             stat_store: builtin(json!({})),
+            hstore: HstoreConfig::default(),
             receiver: ReceiverConfig {
                 port: None,
                 listen: "0.0.0.0".into(),

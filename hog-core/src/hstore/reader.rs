@@ -1,0 +1,222 @@
+//! One region's reader: drains its ring through the fan-out until the
+//! producer is gone and the ring is empty, or hog stops.
+//!
+//! Runs on a blocking thread; deliveries go through the async fan-out with
+//! `block_on`. The ring's read index moves only after a batch is durable in
+//! every sink and recorded with its cursor, so that a hog killed at any
+//! point resumes exactly where the sinks stand.
+
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::runtime::Handle;
+
+use crate::pipeline::{Batch, Fanout, StreamDelivery};
+use crate::plugin::{SourceCursor, StreamInfo};
+
+use super::drain::{Drain, DrainError, Stop};
+use super::region::Region;
+use super::ring::WaitPolicy;
+use super::source::HstoreConfig;
+
+/// What a reader shares with the registration side.
+#[derive(Debug, Default)]
+pub struct Shared {
+    /// Set when the producer's registration connection closed.
+    pub producer_gone: AtomicBool,
+    /// The producer's wait policy (0 futex, 1 spin); updated when it
+    /// re-registers.
+    pub policy: AtomicU8,
+}
+
+impl Shared {
+    /// The current wait policy.
+    pub fn policy(&self) -> WaitPolicy {
+        match self.policy.load(Ordering::Relaxed) {
+            1 => WaitPolicy::Spin,
+            _ => WaitPolicy::Futex,
+        }
+    }
+
+    /// Records the producer's wait policy.
+    pub fn set_policy(&self, policy: WaitPolicy) {
+        self.policy
+            .store(u8::from(policy == WaitPolicy::Spin), Ordering::Relaxed);
+    }
+}
+
+/// Where a stream re-attached after a crash stands, from the stat store.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Resume {
+    /// The last cursor recorded.
+    pub cursor: Option<SourceCursor>,
+    /// The one before it.
+    pub prev_cursor: Option<SourceCursor>,
+}
+
+/// Everything a reader needs.
+pub struct ReaderJob {
+    /// The group.
+    pub group: String,
+    /// The attached region.
+    pub region: Region,
+    /// Producer pid and tid.
+    pub pid: u64,
+    /// Producer thread id.
+    pub tid: u64,
+    /// Set for a stream re-attached from the stat store.
+    pub resume: Option<Resume>,
+    /// State shared with the registration side.
+    pub shared: Arc<Shared>,
+    /// Where batches go.
+    pub fanout: Fanout,
+    /// Turns true when hog stops.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Tunables.
+    pub config: HstoreConfig,
+}
+
+/// Runs a reader to its end; logs what happened.
+pub fn run(job: ReaderJob, handle: Handle) {
+    let name = job.region.name().to_string();
+    match read(job, &handle) {
+        Ok(end) => tracing::info!(region = %name, "stream {end}"),
+        Err(e) => tracing::error!(region = %name, "{e}; the region is left as it is (quarantined), hog goes on"),
+    }
+}
+
+fn read(job: ReaderJob, handle: &Handle) -> Result<&'static str, String> {
+    let region = &job.region;
+    let ring = region.ring();
+    let meta = region.meta();
+    let info = StreamInfo {
+        id: 0,
+        group: job.group.as_str().into(),
+        pid: job.pid,
+        tid: job.tid,
+        region: region.name().into(),
+        started_at_ns: region.created_ns(),
+        qos: meta.qos,
+        commit: meta.commit,
+        statements: meta.statements.clone().into(),
+    };
+    let ri = u64::from(ring.ri());
+    let (next_seq, initial) = match job.resume {
+        None => (0, Some(SourceCursor { seq: 0, position: ri })),
+        Some(resume) => (resume_seq(resume, ri, region.name()), None),
+    };
+    let mut delivery: StreamDelivery = handle
+        .block_on(job.fanout.open_stream(info, initial))
+        .map_err(|e| e.to_string())?;
+    let stream_id = delivery.stream().id;
+    tracing::info!(
+        region = %region.name(),
+        stream = stream_id,
+        "reading {} {:?}/{:?} ring of {} slots from slot {ri}, transaction {next_seq}",
+        job.group,
+        meta.qos,
+        meta.commit,
+        ring.count()
+    );
+    let mut drain = Drain::attach(&ring, next_seq);
+    let resyncing = drain.resyncing();
+    let max_bytes = job.config.batch_bytes.0 as usize;
+    let tick = job.config.tick.0;
+    let check = |txn: &[u8]| {
+        meta.table
+            .records(txn)
+            .try_for_each(|r| r.map(|_| ()))
+            .map_err(|e| e.to_string())
+    };
+    loop {
+        let mut batch = Batch::new(stream_id, drain.next_seq());
+        let read = drain.read(&ring, &mut batch, max_bytes, check);
+        if resyncing && !drain.resyncing() && drain.skipped() > 0 {
+            tracing::warn!(
+                region = %region.name(),
+                "the read index was inside a transaction; skipped {} bytes to the next boundary",
+                drain.skipped()
+            );
+        }
+        if !batch.is_empty() {
+            handle
+                .block_on(delivery.deliver(batch, Some(drain.cursor())))
+                .map_err(|e| e.to_string())?;
+            drain.release(&ring);
+        }
+        let stop = match read {
+            Ok(stop) => stop,
+            Err(e @ DrainError::Slot { .. }) | Err(e @ DrainError::Transaction { .. }) => {
+                return Err(format!("stream {stream_id}: {e}"))
+            }
+        };
+        match stop {
+            Stop::BatchFull => continue,
+            Stop::Tentative if !producer_alive(&job) => {
+                tracing::warn!(region = %region.name(), "the producer died before deciding its last slot; dropping it");
+                break;
+            }
+            Stop::Tentative => std::thread::sleep(Duration::from_micros(50)),
+            Stop::CaughtUp => {
+                if drain.must_release_partial(&ring) {
+                    let held = drain.release_partial(&ring);
+                    tracing::warn!(
+                        region = %region.name(),
+                        "a transaction is larger than the ring: released its first slots early ({held} bytes held in memory until it commits)"
+                    );
+                }
+                if *job.shutdown.borrow() {
+                    return Ok("left open: hog is stopping");
+                }
+                if ring.wi() == ring.ri() && !producer_alive(&job) {
+                    break;
+                }
+                ring.wait(drain.read_position(), job.shared.policy(), tick);
+            }
+        }
+    }
+    if drain.pending() > 0 {
+        tracing::warn!(region = %region.name(), "the producer exited inside a transaction; {} uncommitted bytes dropped", drain.pending());
+    }
+    let end = drain.next_seq();
+    handle
+        .block_on(delivery.close(end))
+        .map_err(|e| e.to_string())?;
+    if job.config.unlink_drained {
+        let path = Region::path_of(region.name());
+        if let Err(e) = std::fs::remove_file(&path) {
+            tracing::warn!(region = %region.name(), "cannot unlink the drained region: {e}");
+        }
+    }
+    Ok("closed: the producer exited and its ring is drained")
+}
+
+/// The sequence number of the transaction at read index `ri`.
+fn resume_seq(resume: Resume, ri: u64, region: &str) -> u64 {
+    match (resume.cursor, resume.prev_cursor) {
+        (Some(c), _) if c.position == ri => c.seq,
+        (_, Some(p)) if p.position == ri => p.seq,
+        (Some(c), _) => {
+            tracing::warn!(
+                region,
+                "read index {ri} is at no recorded cursor: a transaction larger than the ring was cut by the crash"
+            );
+            c.seq
+        }
+        (None, _) => 0,
+    }
+}
+
+fn producer_alive(job: &ReaderJob) -> bool {
+    if job.shared.producer_gone.load(Ordering::Acquire) {
+        return false;
+    }
+    let pid = match libc::pid_t::try_from(job.pid) {
+        Ok(pid) => pid,
+        Err(_) => return false,
+    };
+    // SAFETY: kill with signal 0 only checks for the process.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}

@@ -1,0 +1,330 @@
+//! The hstore source: serves producer registrations for a set of groups
+//! and runs one reader per registered region.
+//!
+//! Per group it takes the group lock, binds `<dir>/hstore.<GROUP>.sk` and
+//! accepts connections; each connection's registrations arrive as events.
+//! At start it first re-attaches the regions of streams the stat store says
+//! are unfinished (a producer only re-registers once its ring is full, so a
+//! restarted hog cannot wait for it). A region is read by one reader at a
+//! time: a registration for a region already being read only updates it. A
+//! new producer of a group starts after every exited producer of that group
+//! is drained, so a restarted producer's data follows its predecessor's.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tokio::net::UnixListener;
+use tokio::sync::{mpsc, watch};
+
+use crate::pipeline::{stopped, PipelineError, Source, SourceContext};
+use crate::plugin::UnfinishedStream;
+use crate::units::{Size, Span};
+
+use super::lock::GroupLock;
+use super::reader::{self, ReaderJob, Resume, Shared};
+use super::region::Region;
+use super::registration::{self, Event, Registration};
+use super::ring::WaitPolicy;
+
+/// Tunables of the hstore source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HstoreConfig {
+    /// Unlink a region once its producer exited and it is drained.
+    pub unlink_drained: bool,
+    /// How often an idle reader looks for a stop or a producer exit.
+    pub tick: Span,
+    /// Bytes of transactions delivered to the sinks at once, at most.
+    pub batch_bytes: Size,
+}
+
+impl Default for HstoreConfig {
+    fn default() -> Self {
+        Self {
+            unlink_drained: true,
+            tick: Span(Duration::from_millis(200)),
+            batch_bytes: Size(4 << 20),
+        }
+    }
+}
+
+/// The shared-memory source.
+pub struct HstoreSource {
+    groups: Vec<String>,
+    dir: PathBuf,
+    config: HstoreConfig,
+}
+
+impl HstoreSource {
+    /// Serves `groups` with sockets and locks in `dir`.
+    pub fn new(groups: Vec<String>, dir: PathBuf, config: HstoreConfig) -> Self {
+        Self {
+            groups,
+            dir,
+            config,
+        }
+    }
+}
+
+struct Active {
+    group: String,
+    conn: Option<u64>,
+    shared: Arc<Shared>,
+    done: watch::Receiver<bool>,
+}
+
+struct Manager {
+    context: SourceContext,
+    config: HstoreConfig,
+    regions: HashMap<String, Active>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+#[async_trait]
+impl Source for HstoreSource {
+    fn name(&self) -> &str {
+        "hstore"
+    }
+
+    async fn run(self: Box<Self>, context: SourceContext) -> Result<(), PipelineError> {
+        let mut served = Vec::new();
+        for group in &self.groups {
+            match serve_group(&self.dir, group) {
+                Ok(served_group) => served.push(served_group),
+                Err(e) => tracing::error!(group = %group, "{e}"),
+            }
+        }
+        if served.is_empty() {
+            return Err(PipelineError::Source {
+                source_name: "hstore".into(),
+                message: "no group could be served".into(),
+            });
+        }
+        let (events, mut incoming) = mpsc::channel(1024);
+        let mut accepting = Vec::new();
+        for (group, listener, lock) in served {
+            accepting.push(tokio::spawn(accept(
+                group,
+                listener,
+                lock,
+                events.clone(),
+                context.shutdown.clone(),
+            )));
+        }
+        drop(events);
+        let mut manager = Manager {
+            context: context.clone(),
+            config: self.config.clone(),
+            regions: HashMap::new(),
+            tasks: Vec::new(),
+        };
+        manager.resume(&self.groups).await;
+        let mut shutdown = context.shutdown.clone();
+        loop {
+            tokio::select! {
+                event = incoming.recv() => match event {
+                    Some(event) => manager.handle(event),
+                    None => break,
+                },
+                _ = stopped(&mut shutdown) => break,
+            }
+        }
+        for task in accepting {
+            task.abort();
+        }
+        for task in manager.tasks {
+            let _ = task.await;
+        }
+        Ok(())
+    }
+}
+
+type Served = (String, UnixListener, GroupLock);
+
+fn serve_group(dir: &std::path::Path, group: &str) -> Result<Served, String> {
+    let lock = GroupLock::acquire(dir, group).map_err(|e| e.to_string())?;
+    let listener = registration::bind(dir, group).map_err(|e| {
+        format!(
+            "cannot listen on {}: {e}",
+            registration::socket_path(dir, group).display()
+        )
+    })?;
+    tracing::info!(group, "listening for producers on {}", registration::socket_path(dir, group).display());
+    Ok((group.to_string(), listener, lock))
+}
+
+async fn accept(
+    group: String,
+    listener: UnixListener,
+    _lock: GroupLock,
+    events: mpsc::Sender<Event>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    static NEXT_CONN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+                    tokio::spawn(registration::serve(stream, group.clone(), conn, events.clone()));
+                }
+                Err(e) => {
+                    tracing::error!(group = %group, "accepting a producer failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            _ = stopped(&mut shutdown) => return,
+        }
+    }
+}
+
+impl Manager {
+    /// Re-attaches the regions of unfinished streams of `groups`.
+    async fn resume(&mut self, groups: &[String]) {
+        let unfinished = match self.context.fanout.store().unfinished_streams().await {
+            Ok(list) => list,
+            Err(e) => {
+                tracing::error!("cannot read unfinished streams from the stat store: {e}");
+                return;
+            }
+        };
+        for stream in unfinished.into_iter() {
+            let group = stream.stream.group.to_string();
+            if !groups.contains(&group) || self.regions.contains_key(stream.stream.region.as_str()) {
+                continue;
+            }
+            self.resume_stream(group, stream);
+        }
+    }
+
+    fn resume_stream(&mut self, group: String, stream: UnfinishedStream) {
+        let name = stream.stream.region.to_string();
+        if !Region::path_of(&name).exists() {
+            if stream.end_seq.is_none() {
+                tracing::warn!(region = %name, stream = stream.stream.id, "unfinished stream's region no longer exists; what it held is gone");
+            }
+            return;
+        }
+        let region = match Region::attach(&name) {
+            Ok(region) if region.created_ns() == stream.stream.started_at_ns => region,
+            Ok(_) => {
+                tracing::warn!(region = %name, "region was recreated since stream {} was recorded; not resuming it", stream.stream.id);
+                return;
+            }
+            Err(e) => {
+                tracing::error!("{e}");
+                return;
+            }
+        };
+        tracing::info!(region = %name, stream = stream.stream.id, "re-attaching a stream left unfinished by an earlier hog");
+        let resume = Resume {
+            cursor: stream.cursor.into_option(),
+            prev_cursor: stream.prev_cursor.into_option(),
+        };
+        let (pid, tid) = (stream.stream.pid, stream.stream.tid);
+        self.start(group, None, region, pid, tid, Some(resume), WaitPolicy::Futex, Vec::new());
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::Registered {
+                group,
+                conn,
+                registration,
+            } => self.register(group, conn, registration),
+            Event::Closed { conn, why } => {
+                if let Some(why) = why {
+                    tracing::warn!(conn, "producer connection closed: {why}");
+                }
+                for active in self.regions.values().filter(|a| a.conn == Some(conn)) {
+                    active.shared.producer_gone.store(true, Ordering::Release);
+                }
+            }
+        }
+    }
+
+    fn register(&mut self, group: String, conn: u64, r: Registration) {
+        let name = r.region(&group);
+        tracing::info!(
+            "queue registered for group '{group}' from {}:{}, cmd {}",
+            r.pid,
+            r.tid,
+            u8::from(r.reconnect) | (u8::from(r.wait == WaitPolicy::Spin) << 1)
+        );
+        if let Some(active) = self.regions.get_mut(&name) {
+            if !*active.done.borrow() {
+                active.conn = Some(conn);
+                active.shared.set_policy(r.wait);
+                active.shared.producer_gone.store(false, Ordering::Release);
+                return;
+            }
+        }
+        let region = match Region::attach(&name) {
+            Ok(region) => region,
+            Err(e) => {
+                tracing::error!("{e}; registration ignored");
+                return;
+            }
+        };
+        // A new producer follows every exited producer of its group.
+        let predecessors = self
+            .regions
+            .values()
+            .filter(|a| a.group == group && a.shared.producer_gone.load(Ordering::Acquire))
+            .map(|a| a.done.clone())
+            .collect();
+        self.start(group, Some(conn), region, r.pid, r.tid, None, r.wait, predecessors);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn start(
+        &mut self,
+        group: String,
+        conn: Option<u64>,
+        region: Region,
+        pid: u64,
+        tid: u64,
+        resume: Option<Resume>,
+        policy: WaitPolicy,
+        predecessors: Vec<watch::Receiver<bool>>,
+    ) {
+        let shared = Arc::new(Shared::default());
+        shared.set_policy(policy);
+        let (done_tx, done) = watch::channel(false);
+        let name = region.name().to_string();
+        let job = ReaderJob {
+            group: group.clone(),
+            region,
+            pid,
+            tid,
+            resume,
+            shared: Arc::clone(&shared),
+            fanout: self.context.fanout.clone(),
+            shutdown: self.context.shutdown.clone(),
+            config: self.config.clone(),
+        };
+        self.tasks.retain(|t| !t.is_finished());
+        self.tasks.push(tokio::spawn(async move {
+            for mut predecessor in predecessors {
+                let _ = predecessor.wait_for(|done| *done).await;
+            }
+            let handle = tokio::runtime::Handle::current();
+            let _ = tokio::task::spawn_blocking(move || reader::run(job, handle)).await;
+            let _ = done_tx.send(true);
+        }));
+        self.regions.insert(
+            name,
+            Active {
+                group,
+                conn,
+                shared,
+                done,
+            },
+        );
+    }
+}
