@@ -114,7 +114,9 @@ impl serde::Serialize for Span {
 impl<'de> serde::Deserialize<'de> for Span {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        parse_timespan(&text).map(Span).map_err(serde::de::Error::custom)
+        parse_timespan(&text)
+            .map(Span)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -127,7 +129,9 @@ impl serde::Serialize for Size {
 impl<'de> serde::Deserialize<'de> for Size {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        parse_size(&text).map(Size).map_err(serde::de::Error::custom)
+        parse_size(&text)
+            .map(Size)
+            .map_err(serde::de::Error::custom)
     }
 }
 

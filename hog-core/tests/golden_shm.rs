@@ -94,7 +94,9 @@ fn check(name: &str) {
     let mut drain = Drain::attach(&ring, 0);
     let mut batch = Batch::new(1, 0);
     assert_eq!(
-        drain.read(&ring, &mut batch, usize::MAX, |_| Ok(())).unwrap(),
+        drain
+            .read(&ring, &mut batch, usize::MAX, |_| Ok(()))
+            .unwrap(),
         Stop::CaughtUp
     );
     drain.release(&ring);
@@ -152,7 +154,7 @@ fn a_read_index_inside_a_transaction_resyncs_to_the_next_boundary() {
     let mut drain = Drain::attach(&ring, 7);
     assert!(drain.resyncing());
     drain
-        .read(&ring, &mut Batch::new(1, 7), usize::MAX)
+        .read(&ring, &mut Batch::new(1, 7), usize::MAX, |_| Ok(()))
         .unwrap();
     assert!(!drain.resyncing());
     assert_eq!(

@@ -67,6 +67,118 @@ fn build_library(package: &str, how: &[&str]) -> PathBuf {
     library
 }
 
+/// Builds example program `name` of workspace package `package` (once per
+/// test process) and returns its path.
+pub fn example_program(package: &str, name: &str) -> PathBuf {
+    let out_dir = hog_bin()
+        .parent()
+        .expect("hog has a directory")
+        .to_path_buf();
+    let program = out_dir.join("examples").join(name);
+    static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if !built.iter().any(|p| p == name) {
+        let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        cargo
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                package,
+                "--example",
+                name,
+                "--target-dir",
+            ])
+            .arg(out_dir.parent().expect("a target directory"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if out_dir.file_name().is_some_and(|n| n == "release") {
+            cargo.arg("--release");
+        }
+        assert!(
+            cargo.status().expect("cargo runs").success(),
+            "building {name} failed"
+        );
+        built.push(name.to_string());
+    }
+    program
+}
+
+/// A hog running in the background, killed when dropped.
+pub struct Hog {
+    child: std::process::Child,
+    /// Where its standard error goes.
+    pub log: PathBuf,
+}
+
+impl Hog {
+    /// Starts hog with `config`, logging to `log`.
+    pub fn start(config: &Path, log: &Path) -> Hog {
+        let err = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .expect("hog log");
+        let child = hog()
+            .arg("--config")
+            .arg(config)
+            .stdout(std::process::Stdio::null())
+            .stderr(err)
+            .spawn()
+            .expect("hog starts");
+        Hog {
+            child,
+            log: log.to_path_buf(),
+        }
+    }
+
+    /// The hog's pid.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Stops hog with SIGTERM and waits; returns its exit status.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        // SAFETY: signalling our own child process.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        self.child.wait().expect("hog exits")
+    }
+
+    /// Kills hog with SIGKILL and waits.
+    pub fn kill(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("hog exits");
+    }
+
+    /// Waits for hog to exit by itself; returns its status.
+    pub fn wait(mut self) -> std::process::ExitStatus {
+        self.child.wait().expect("hog exits")
+    }
+
+    /// What hog logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Hog {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls `done` every 20 ms for up to `secs` seconds.
+pub fn wait_until(secs: u64, what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// Runs `cmd` to completion; returns status, stdout and stderr.
 pub fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("hog starts")

@@ -94,8 +94,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let first = GroupLock::acquire(dir.path(), "G").unwrap();
         let err = GroupLock::acquire(dir.path(), "G").unwrap_err().to_string();
-        assert!(err.contains(&format!("hog pid {}", std::process::id())), "{err}");
-        assert!(GroupLock::acquire(dir.path(), "H").is_ok(), "other groups are independent");
+        assert!(
+            err.contains(&format!("hog pid {}", std::process::id())),
+            "{err}"
+        );
+        assert!(
+            GroupLock::acquire(dir.path(), "H").is_ok(),
+            "other groups are independent"
+        );
         drop(first);
         assert!(GroupLock::acquire(dir.path(), "G").is_ok());
     }

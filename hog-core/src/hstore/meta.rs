@@ -4,8 +4,7 @@
 use crate::plugin::{CommitMethod, Qos, Statement};
 use crate::types::{Cursor, DecodeError, StatementTable, TableError};
 
-/// The protocol version hog speaks (`HSTORE_VERSION`).
-pub const HSTORE_VERSION: u32 = 0x0002_0000;
+pub use hstore_shm::HSTORE_VERSION;
 
 /// A region's parsed meta block.
 #[derive(Debug, Clone, PartialEq)]

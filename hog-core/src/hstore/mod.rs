@@ -12,12 +12,12 @@ pub mod meta;
 pub mod reader;
 pub mod region;
 pub mod registration;
-pub mod ring;
 pub mod source;
 
 pub use drain::{Drain, DrainError, Stop};
-pub use meta::{Meta, MetaError, HSTORE_VERSION};
-pub use region::{page_size, Geometry, Region, RegionError};
-pub use ring::{Footer, Ring, WaitPolicy};
+pub use hstore_shm::ring;
+pub use hstore_shm::{page_size, Footer, Ring, WaitPolicy};
 pub use lock::{GroupLock, LockError};
+pub use meta::{Meta, MetaError, HSTORE_VERSION};
+pub use region::{Geometry, Region, RegionError};
 pub use source::{HstoreConfig, HstoreSource};

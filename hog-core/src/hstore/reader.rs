@@ -82,7 +82,9 @@ pub fn run(job: ReaderJob, handle: Handle) {
     let name = job.region.name().to_string();
     match read(job, &handle) {
         Ok(end) => tracing::info!(region = %name, "stream {end}"),
-        Err(e) => tracing::error!(region = %name, "{e}; the region is left as it is (quarantined), hog goes on"),
+        Err(e) => {
+            tracing::error!(region = %name, "{e}; the region is left as it is (quarantined), hog goes on")
+        }
     }
 }
 
@@ -103,7 +105,13 @@ fn read(job: ReaderJob, handle: &Handle) -> Result<&'static str, String> {
     };
     let ri = u64::from(ring.ri());
     let (next_seq, initial) = match job.resume {
-        None => (0, Some(SourceCursor { seq: 0, position: ri })),
+        None => (
+            0,
+            Some(SourceCursor {
+                seq: 0,
+                position: ri,
+            }),
+        ),
         Some(resume) => (resume_seq(resume, ri, region.name()), None),
     };
     let mut delivery: StreamDelivery = handle

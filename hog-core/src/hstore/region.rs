@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use memmap2::MmapMut;
 
 use super::meta::{Meta, MetaError};
-use super::ring::Ring;
 use crate::types::Cursor;
+use hstore_shm::{page_size, Layout, Ring};
 
 /// Largest slot accepted: the footer's `used` field has 24 bits.
 const MAX_SLOT: u64 = 1 << 24;
@@ -138,19 +138,19 @@ impl Region {
         if !(2..=u64::from(u32::MAX)).contains(&count) {
             return Err(invalid(format!("slot count {count} is not in 2..=2^32-1")));
         }
-        let page = page_size();
-        let ring_offset = 32u64
-            .checked_add(metasz)
-            .and_then(|end| end.checked_next_multiple_of(page))
-            .filter(|&m| m <= size)
-            .ok_or_else(|| {
-                invalid(format!(
-                    "meta block of {metasz} bytes runs past the {size}-byte region"
-                ))
-            })?;
-        let end = valsz
-            .checked_mul(count)
-            .and_then(|slots| slots.checked_add(ring_offset + 16))
+        let layout = Layout {
+            valsz,
+            count,
+            metasz,
+            page: page_size(),
+        };
+        let ring_offset = layout.ring_offset().filter(|&m| m <= size).ok_or_else(|| {
+            invalid(format!(
+                "meta block of {metasz} bytes runs past the {size}-byte region"
+            ))
+        })?;
+        layout
+            .slots_end()
             .filter(|&end| end <= size)
             .ok_or_else(|| {
                 invalid(format!(
@@ -158,7 +158,6 @@ impl Region {
                     ring_offset + 16
                 ))
             })?;
-        debug_assert!(end <= size);
         let meta =
             Meta::parse(&map[32..32 + metasz as usize]).map_err(|source| RegionError::Meta {
                 name: name.into(),
@@ -213,16 +212,5 @@ impl Region {
                 g.count as u32,
             )
         }
-    }
-}
-
-/// This machine's page size.
-pub fn page_size() -> u64 {
-    // SAFETY: sysconf has no preconditions.
-    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    if n > 0 {
-        n as u64
-    } else {
-        4096
     }
 }

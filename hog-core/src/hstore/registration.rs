@@ -95,7 +95,9 @@ pub fn bind(dir: &Path, group: &str) -> std::io::Result<UnixListener> {
 
 /// Reads one connection's registrations into `events` until it closes.
 pub async fn serve(mut stream: UnixStream, group: String, conn: u64, events: mpsc::Sender<Event>) {
-    let why = read_registrations(&mut stream, &group, conn, &events).await.err();
+    let why = read_registrations(&mut stream, &group, conn, &events)
+        .await
+        .err();
     let _ = events.send(Event::Closed { conn, why }).await;
 }
 
@@ -148,9 +150,14 @@ mod tests {
     #[test]
     fn golden_registration_bytes_parse() {
         // shm/manual_commit_rollback.registration.bin after its version word.
-        let bytes: [u8; 17] = [0, 0xfd, 0x57, 0, 0, 0, 0, 0, 0, 0xfd, 0x57, 0, 0, 0, 0, 0, 0];
+        let bytes: [u8; 17] = [
+            0, 0xfd, 0x57, 0, 0, 0, 0, 0, 0, 0xfd, 0x57, 0, 0, 0, 0, 0, 0,
+        ];
         let r = Registration::parse(&bytes);
-        assert_eq!((r.pid, r.tid, r.reconnect, r.wait), (22525, 22525, false, WaitPolicy::Futex));
+        assert_eq!(
+            (r.pid, r.tid, r.reconnect, r.wait),
+            (22525, 22525, false, WaitPolicy::Futex)
+        );
         assert_eq!(r.region("VecTxn"), "/VecTxn.22525.22525");
         let mut spin = bytes;
         spin[0] = 3;

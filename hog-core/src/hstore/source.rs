@@ -154,7 +154,11 @@ fn serve_group(dir: &std::path::Path, group: &str) -> Result<Served, String> {
             registration::socket_path(dir, group).display()
         )
     })?;
-    tracing::info!(group, "listening for producers on {}", registration::socket_path(dir, group).display());
+    tracing::info!(
+        group,
+        "listening for producers on {}",
+        registration::socket_path(dir, group).display()
+    );
     Ok((group.to_string(), listener, lock))
 }
 
@@ -195,7 +199,8 @@ impl Manager {
         };
         for stream in unfinished.into_iter() {
             let group = stream.stream.group.to_string();
-            if !groups.contains(&group) || self.regions.contains_key(stream.stream.region.as_str()) {
+            if !groups.contains(&group) || self.regions.contains_key(stream.stream.region.as_str())
+            {
                 continue;
             }
             self.resume_stream(group, stream);
@@ -227,7 +232,16 @@ impl Manager {
             prev_cursor: stream.prev_cursor.into_option(),
         };
         let (pid, tid) = (stream.stream.pid, stream.stream.tid);
-        self.start(group, None, region, pid, tid, Some(resume), WaitPolicy::Futex, Vec::new());
+        self.start(
+            group,
+            None,
+            region,
+            pid,
+            tid,
+            Some(resume),
+            WaitPolicy::Futex,
+            Vec::new(),
+        );
     }
 
     fn handle(&mut self, event: Event) {
@@ -278,7 +292,16 @@ impl Manager {
             .filter(|a| a.group == group && a.shared.producer_gone.load(Ordering::Acquire))
             .map(|a| a.done.clone())
             .collect();
-        self.start(group, Some(conn), region, r.pid, r.tid, None, r.wait, predecessors);
+        self.start(
+            group,
+            Some(conn),
+            region,
+            r.pid,
+            r.tid,
+            None,
+            r.wait,
+            predecessors,
+        );
     }
 
     #[allow(clippy::too_many_arguments)]

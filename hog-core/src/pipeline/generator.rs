@@ -92,7 +92,10 @@ impl Source for Generator {
     async fn run(self: Box<Self>, context: SourceContext) -> Result<(), PipelineError> {
         let per_batch = self.config.batch.max(1);
         for n in 0..self.config.streams {
-            let mut delivery = context.fanout.open_stream(self.stream_info(n), None).await?;
+            let mut delivery = context
+                .fanout
+                .open_stream(self.stream_info(n), None)
+                .await?;
             let id = delivery.stream().id;
             let mut seq = delivery.durable_end().unwrap_or(0);
             while seq < self.config.transactions {

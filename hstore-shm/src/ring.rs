@@ -1,5 +1,8 @@
 //! The ring inside a region: indices, slot footers, and the futex or spin
-//! wait protocol shared with the producer (§4, §5 of the hstore protocol).
+//! wait protocol between producer and consumer (§4, §5 of the hstore
+//! protocol). Indices, `wstate` and footers are atomics in the mapping;
+//! payload bytes are plain memory handed over by publishing `wi` (writer)
+//! and `ri` (reader).
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -147,6 +150,74 @@ impl<'a> Ring<'a> {
         }
     }
 
+    /// Writer side: a pointer to the payload of slot `i`, `capacity()`
+    /// bytes long.
+    pub fn payload_mut(&self, i: u32) -> *mut u8 {
+        let i = (i % self.count) as usize;
+        // SAFETY: slot i lies inside the ring (see `new`).
+        unsafe { self.slots.add(i * self.valsz) }
+    }
+
+    /// Writer side: sets the footer of slot `i` (before publishing it, or,
+    /// for an Unreliable producer, right after).
+    pub fn set_footer(&self, i: u32, state: u32, used: usize) {
+        let raw = (state << 24) | (used as u32 & 0x00ff_ffff);
+        self.footer_word(i).store(raw, Ordering::Release);
+    }
+
+    /// Writer side: whether slot `wi` may be written (the ring keeps one
+    /// slot free).
+    pub fn has_room(&self, wi: u32) -> bool {
+        self.next(wi) != self.ri()
+    }
+
+    /// Writer side: publishes slot `wi`; returns the next writer index.
+    pub fn push(&self, wi: u32) -> u32 {
+        let next = self.next(wi);
+        self.wi.swap(next, Ordering::SeqCst);
+        if self.wstate.swap(UNBLOCKED, Ordering::SeqCst) == READER_WAITING {
+            futex_wake(self.wstate);
+        }
+        next
+    }
+
+    /// Writer side: blocks until slot `wi` may be written, as `storage.H`
+    /// does: a growing busy back-off (`backoff` persists per writer), then
+    /// a wait announced in `wstate`; `on_timeout` runs every 10 ms of
+    /// waiting (the producer's reconnect probe).
+    pub fn reserve(
+        &self,
+        wi: u32,
+        policy: WaitPolicy,
+        backoff: &mut u32,
+        mut on_timeout: impl FnMut(),
+    ) {
+        const TIMEOUT: Duration = Duration::from_millis(10);
+        while !self.has_room(wi) {
+            if *backoff < 524_288 {
+                for _ in 0..*backoff {
+                    std::hint::spin_loop();
+                }
+                *backoff *= 2;
+                continue;
+            }
+            match self.wstate.swap(WRITER_WAITING, Ordering::SeqCst) {
+                READER_WAITING => {
+                    self.wstate.store(UNBLOCKED, Ordering::SeqCst);
+                    futex_wake(self.wstate);
+                }
+                _ => {
+                    while !self.has_room(wi) {
+                        if wait_changed(self.wstate, WRITER_WAITING, policy, TIMEOUT) {
+                            break;
+                        }
+                        on_timeout();
+                    }
+                }
+            }
+        }
+    }
+
     /// Waits until the producer publishes past `seen` (the reader has read
     /// everything before it), or `timeout` passes.
     pub fn wait(&self, seen: u32, policy: WaitPolicy, timeout: Duration) {
@@ -175,14 +246,32 @@ impl<'a> Ring<'a> {
     }
 }
 
-fn futex_wait(word: &AtomicU32, expected: u32, timeout: Duration) {
+/// Waits until `word` differs from `expected`, at most `timeout`; returns
+/// whether it changed (or a wake came) before the timeout.
+fn wait_changed(word: &AtomicU32, expected: u32, policy: WaitPolicy, timeout: Duration) -> bool {
+    match policy {
+        WaitPolicy::Futex => futex_wait(word, expected, timeout),
+        WaitPolicy::Spin => {
+            let start = Instant::now();
+            while word.load(Ordering::Acquire) == expected {
+                if start.elapsed() >= timeout {
+                    return false;
+                }
+                std::hint::spin_loop();
+            }
+            true
+        }
+    }
+}
+
+fn futex_wait(word: &AtomicU32, expected: u32, timeout: Duration) -> bool {
     let ts = libc::timespec {
         tv_sec: timeout.as_secs() as libc::time_t,
         tv_nsec: timeout.subsec_nanos() as libc::c_long,
     };
     // SAFETY: `word` is a valid, aligned u32 in shared memory; the futex is
-    // not process-private because the producer is another process.
-    unsafe {
+    // not process-private because the other side is another process.
+    let r = unsafe {
         libc::syscall(
             libc::SYS_futex,
             word.as_ptr(),
@@ -191,8 +280,9 @@ fn futex_wait(word: &AtomicU32, expected: u32, timeout: Duration) {
             &ts as *const libc::timespec,
             std::ptr::null::<u32>(),
             0,
-        );
-    }
+        )
+    };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ETIMEDOUT)
 }
 
 fn futex_wake(word: &AtomicU32) {

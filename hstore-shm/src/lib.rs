@@ -1,0 +1,13 @@
+//! The shared-memory ring of hobbes `storage.H` (`HSTORE_VERSION`
+//! 0x00020000), both sides: the region layout and the lock-free ring
+//! protocol a producer and a consumer run on it.
+//!
+//! This crate has no dependency but `libc`, so that both the hog daemon and
+//! applications that log into it can share one implementation of the
+//! protocol.
+
+pub mod layout;
+pub mod ring;
+
+pub use layout::{page_size, Layout, HEADER_SIZE, HSTORE_VERSION};
+pub use ring::{state, Footer, Ring, WaitPolicy};

@@ -1,0 +1,249 @@
+//! The shared-memory source end to end: real producer processes (the Rust
+//! producer library, speaking storage.H's protocol), a real hog, the example
+//! sink loaded as a plugin; exact records and order; hog killed with SIGKILL
+//! mid-stream and restarted; one hog per group and directory.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+
+use hog_core::plugin::StatStore;
+use store_sqlite::SqliteStore;
+use support::{example_program, plugin_library, wait_until, write, Hog};
+
+/// A hog configuration: the hstore source for `groups` into the example sink.
+fn config(dir: &Path, groups: &[&str]) -> PathBuf {
+    let text = format!(
+        "groups = {groups:?}\nstore_dir = \"{d}\"\nsources = [\"hstore\"]\nsinks = [\"example\"]\n\
+         [hstore]\ntick = \"50ms\"\n\
+         [sink.example]\nplugin = \"{lib}\"\npath = \"{d}/out.jsonl\"\n",
+        d = dir.display(),
+        lib = plugin_library("example-sink").display(),
+    );
+    write(dir, "hog.toml", &text)
+}
+
+fn socket(dir: &Path, group: &str) -> PathBuf {
+    dir.join(format!("hstore.{group}.sk"))
+}
+
+fn loadgen(dir: &Path, group: &str, args: &[&str]) -> Child {
+    Command::new(example_program("hog-producer", "loadgen"))
+        .arg(group)
+        .arg(dir)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("loadgen starts")
+}
+
+fn finish(mut producer: Child) {
+    let status = producer.wait().expect("loadgen exits");
+    assert!(status.success(), "loadgen failed: {status}");
+}
+
+/// What the example sink holds, per stream: its group and its transactions
+/// as (seq, values) in file order.
+type Streams = BTreeMap<u64, (String, Vec<(u64, Vec<i64>)>)>;
+
+fn streams(dir: &Path) -> Streams {
+    let text = std::fs::read_to_string(dir.join("out.jsonl")).unwrap_or_default();
+    let mut out = Streams::new();
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+        let hex = v["hex"].as_str().unwrap();
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        assert_eq!(bytes.len() % 12, 0, "whole (u32 id, i64) records");
+        let values = bytes
+            .chunks(12)
+            .map(|r| {
+                assert_eq!(&r[..4], &[0, 0, 0, 0], "statement 0");
+                i64::from_le_bytes(r[4..].try_into().unwrap())
+            })
+            .collect();
+        let entry = out
+            .entry(v["stream"].as_u64().unwrap())
+            .or_insert_with(|| (v["group"].as_str().unwrap().to_string(), Vec::new()));
+        entry.1.push((v["seq"].as_u64().unwrap(), values));
+    }
+    out
+}
+
+fn record_count(dir: &Path) -> usize {
+    streams(dir)
+        .values()
+        .flat_map(|(_, txns)| txns.iter().map(|(_, v)| v.len()))
+        .sum()
+}
+
+/// Every stream holds one producer thread's values exactly once, in order,
+/// with transaction sequence numbers 0, 1, 2, … in order.
+fn assert_exact(streams: &Streams, records: i64) -> Vec<(String, i64)> {
+    let mut threads = Vec::new();
+    for (id, (group, txns)) in streams {
+        for (i, (seq, _)) in txns.iter().enumerate() {
+            assert_eq!(
+                *seq, i as u64,
+                "stream {id}: transactions in order, none twice"
+            );
+        }
+        let values: Vec<i64> = txns.iter().flat_map(|(_, v)| v.iter().copied()).collect();
+        let base = values[0] - values[0] % 1_000_000;
+        let expected: Vec<i64> = (0..records).map(|i| base + i).collect();
+        assert!(
+            values == expected,
+            "stream {id} of {group}: {} values, not exactly {records} in order",
+            values.len()
+        );
+        threads.push((group.clone(), base / 1_000_000));
+    }
+    threads.sort();
+    threads
+}
+
+#[test]
+fn producer_threads_of_several_groups_arrive_exactly_and_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hog = Hog::start(&config(d, &["A", "B"]), &d.join("hog.log"));
+    wait_until(20, "the sockets", || {
+        socket(d, "A").exists() && socket(d, "B").exists()
+    });
+    let a = loadgen(d, "A", &["2", "20000"]);
+    let b = loadgen(d, "B", &["2", "15000", "manual", "16", "7"]);
+    let (pa, pb) = (a.id(), b.id());
+    finish(a);
+    finish(b);
+    wait_until(30, "every record", || {
+        record_count(d) == 2 * 20000 + 2 * 15000
+    });
+    // The streams close once their producers are gone and rings drained.
+    wait_until(10, "closed streams", || {
+        hog.log().matches("stream closed").count() == 4
+    });
+    assert!(hog.stop().success());
+
+    let all = streams(d);
+    let (a, b): (Streams, Streams) = all.into_iter().partition(|(_, (g, _))| g == "A");
+    assert_eq!(assert_exact(&a, 20000), [("A".into(), 0), ("A".into(), 1)]);
+    assert_eq!(assert_exact(&b, 15000), [("B".into(), 0), ("B".into(), 1)]);
+    for (_, txns) in b.values() {
+        // ManualCommit every 7 records: 2142 full transactions and the rest.
+        assert_eq!(txns.len(), 15000 / 7 + 1);
+        assert!(txns[..txns.len() - 1].iter().all(|(_, v)| v.len() == 7));
+    }
+
+    let store = SqliteStore::open(&d.join("hogstat.sqlite")).unwrap();
+    assert!(store_unfinished(store).is_empty(), "every stream finished");
+    for pid in [pa, pb] {
+        let left: Vec<_> = std::fs::read_dir("/dev/shm")
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .contains(&format!(".{pid}."))
+            })
+            .collect();
+        assert!(
+            left.is_empty(),
+            "drained regions of exited producers are unlinked: {left:?}"
+        );
+    }
+}
+
+fn store_unfinished(mut store: SqliteStore) -> Vec<u64> {
+    store
+        .unfinished_streams()
+        .unwrap()
+        .iter()
+        .map(|s| s.stream.id)
+        .collect()
+}
+
+#[test]
+fn hog_killed_mid_stream_resumes_with_nothing_lost_or_duplicated() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = config(d, &["K"]);
+    let log = d.join("hog.log");
+    let records: i64 = 400_000;
+    let mut hog = Hog::start(&cfg, &log);
+    wait_until(20, "the socket", || socket(d, "K").exists());
+    let producer = loadgen(d, "K", &["1", &records.to_string(), "manual", "10", "50"]);
+    for round in 1..=2 {
+        let seen = record_count(d);
+        wait_until(30, "progress before the kill", || {
+            record_count(d) > seen + 20_000
+        });
+        hog.kill();
+        std::thread::sleep(std::time::Duration::from_millis(100 * round));
+        hog = Hog::start(&cfg, &log);
+    }
+    finish(producer);
+    wait_until(60, "every record", || record_count(d) as i64 >= records);
+    wait_until(10, "the stream closed", || {
+        hog.log().contains("stream closed")
+    });
+    assert!(hog.stop().success());
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        text.matches("re-attaching a stream left unfinished")
+            .count(),
+        2,
+        "{text}"
+    );
+    let all = streams(d);
+    assert_eq!(all.len(), 1, "one stream, re-attached under the same id");
+    assert_eq!(assert_exact(&all, records), [("K".into(), 0)]);
+    // 50 records a transaction, then the final commit of an empty one.
+    let txns = &all.values().next().unwrap().1;
+    assert_eq!(txns.len() as i64, records / 50 + 1);
+    assert!(txns.last().unwrap().1.is_empty());
+}
+
+#[test]
+fn one_hog_per_group_and_directory_and_a_dead_hogs_lock_is_taken_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let first = Hog::start(&config(d, &["L"]), &d.join("first.log"));
+    wait_until(20, "the first hog's socket", || socket(d, "L").exists());
+
+    // A second hog for the same group refuses it, naming the first.
+    let second = Hog::start(&config(d, &["L"]), &d.join("second.log"));
+    let status = second.wait();
+    assert_eq!(status.code(), Some(255));
+    let log = std::fs::read_to_string(d.join("second.log")).unwrap();
+    assert!(
+        log.contains(&format!(
+            "group 'L' is already served by hog pid {}",
+            first.pid()
+        )),
+        "{log}"
+    );
+
+    // One for that group and another serves the other one.
+    let both = Hog::start(&config(d, &["L", "M"]), &d.join("both.log"));
+    wait_until(20, "the other group's socket", || socket(d, "M").exists());
+    assert!(both.log().contains("already served by hog pid"));
+    let producer = loadgen(d, "M", &["1", "1000"]);
+    finish(producer);
+    wait_until(20, "M's records", || record_count(d) == 1000);
+    assert!(both.stop().success());
+
+    // A killed hog leaves its lock file; the next hog takes the group over.
+    first.kill();
+    let third = Hog::start(&config(d, &["L"]), &d.join("third.log"));
+    wait_until(20, "the takeover", || {
+        third.log().contains("listening for producers")
+    });
+    let producer = loadgen(d, "L", &["1", "500"]);
+    finish(producer);
+    wait_until(20, "L's records", || record_count(d) == 1500);
+    assert!(third.stop().success());
+}
