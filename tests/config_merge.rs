@@ -30,7 +30,7 @@ fn example_files_load_and_say_the_same() {
         "/var/log/hog/audit.jsonl"
     );
     assert_eq!(toml.sink["tcp"].options["batch_size"], "10MB");
-    assert_eq!(example("demo.toml").sources, ["generator"]);
+    assert_eq!(example("demo.toml").sources, ["hstore"]);
 }
 
 #[test]

@@ -247,3 +247,17 @@ fn one_hog_per_group_and_directory_and_a_dead_hogs_lock_is_taken_over() {
     wait_until(20, "L's records", || record_count(d) == 1500);
     assert!(third.stop().success());
 }
+
+#[test]
+fn the_demo_lands_every_record() {
+    plugin_library("example-sink");
+    let dir = tempfile::tempdir().unwrap();
+    let out = support::run(support::hog().arg("demo").arg("--out").arg(dir.path()));
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let text = support::stdout(&out);
+    assert!(
+        text.contains("2 producer threads logged 200000 records"),
+        "{text}"
+    );
+    assert!(text.contains("; 200000 landed in"), "{text}");
+}

@@ -1,38 +1,68 @@
-//! `hog demo`: hog's pipeline end to end on an embedded configuration.
+//! `hog demo`: hog's main job end to end on an embedded configuration.
 //!
-//! Generated streams go through the stat store into the example sink
-//! plugin, loaded dynamically from the plugin directory; the demo then says
-//! where the records landed and how many there are.
+//! hog serves group `demo` on a fresh directory; two producer threads of
+//! this process log sequence numbers into shared-memory rings with the
+//! producer library (the same protocol as hobbes `storage.H`); hog drains
+//! them through the SQLite stat store into the example sink plugin, loaded
+//! dynamically from the plugin directory. The demo then says where the
+//! records landed and how many there are.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
+use hog_producer::{CommitMethod, Group, Qos};
 use serde_json::{json, Map};
+use tokio::sync::watch;
 
 use crate::config;
-use crate::run::{run, RunError};
+use crate::run::{run_until, RunError};
 
 /// The demo's settings (also a readable example of a config file).
 pub const DEMO_TOML: &str = include_str!("../../config/demo.toml");
 
+const THREADS: u64 = 2;
+const RECORDS: u64 = 100_000;
+const LONG: &[u8] = b"\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00long\x00";
+
 /// Runs the demo, writing into `out` (default: a fresh temporary directory).
 pub async fn demo(out: Option<PathBuf>) -> Result<(), RunError> {
+    let fail = |what: &str, e: &dyn std::fmt::Display| RunError(format!("{what}: {e}"));
     let out = match out {
         Some(dir) => dir,
         None => std::env::temp_dir().join(format!("hog-demo-{}", std::process::id())),
     };
-    std::fs::create_dir_all(&out)
-        .map_err(|e| RunError(format!("cannot create {}: {e}", out.display())))?;
+    std::fs::create_dir_all(&out).map_err(|e| fail(&out.display().to_string(), &e))?;
     let file = out.join("demo.toml");
-    std::fs::write(&file, DEMO_TOML)
-        .map_err(|e| RunError(format!("cannot write {}: {e}", file.display())))?;
+    std::fs::write(&file, DEMO_TOML).map_err(|e| fail(&file.display().to_string(), &e))?;
     let records = out.join("records.jsonl");
     let mut overrides = Map::new();
     overrides.insert("store_dir".into(), json!(out));
     overrides.insert("sink".into(), json!({"example": {"path": records}}));
     let config = config::load(Some(&file), &overrides).map_err(|e| RunError(e.to_string()))?;
-    let streams = config.generator.streams;
-    let summary = run(config).await?;
-    let lines = count_lines(&records)?;
+
+    let (stop, shutdown) = watch::channel(false);
+    let hog = tokio::spawn(run_until(config, shutdown));
+    let socket = out.join("hstore.demo.sk");
+    wait_for(Duration::from_secs(10), || {
+        socket.exists() || hog.is_finished()
+    })
+    .await;
+    if hog.is_finished() {
+        return hog.await.map_err(|e| fail("hog", &e))?.map(|_| ());
+    }
+    let started = Instant::now();
+    let dir = out.clone();
+    tokio::task::spawn_blocking(move || produce(&dir))
+        .await
+        .map_err(|e| fail("producer", &e))??;
+    let produced = started.elapsed();
+    let expected = THREADS * RECORDS;
+    wait_for(Duration::from_secs(60), || {
+        count_records(&records) >= expected || hog.is_finished()
+    })
+    .await;
+    let _ = stop.send(true);
+    let summary = hog.await.map_err(|e| fail("hog", &e))??;
     for (sink, stats) in summary {
         println!(
             "sink '{sink}': {} transactions ({} bytes) received",
@@ -40,14 +70,51 @@ pub async fn demo(out: Option<PathBuf>) -> Result<(), RunError> {
         );
     }
     println!(
-        "{lines} records from {streams} streams landed in {}",
+        "{THREADS} producer threads logged {expected} records in {:.1} ms; {} landed in {}",
+        produced.as_secs_f64() * 1e3,
+        count_records(&records),
         records.display()
     );
     Ok(())
 }
 
-fn count_lines(path: &Path) -> Result<usize, RunError> {
-    std::fs::read(path)
-        .map(|bytes| bytes.iter().filter(|&&b| b == b'\n').count())
-        .map_err(|e| RunError(format!("cannot read {}: {e}", path.display())))
+/// Two producer threads log `RECORDS` sequence numbers each.
+fn produce(dir: &Path) -> Result<(), RunError> {
+    let mut group = Group::new("demo", 32, Qos::Reliable, CommitMethod::Auto).with_store_dir(dir);
+    let seq = group.statement("seq", LONG);
+    std::thread::scope(|s| {
+        let workers: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let group = &group;
+                s.spawn(move || -> Result<(), RunError> {
+                    let mut writer = group.writer().map_err(|e| RunError(e.to_string()))?;
+                    for i in 0..RECORDS {
+                        writer.record(seq, &((t * 1_000_000 + i) as i64).to_le_bytes());
+                    }
+                    writer.commit();
+                    Ok(())
+                })
+            })
+            .collect();
+        workers.into_iter().try_for_each(|w| {
+            w.join()
+                .unwrap_or_else(|_| Err(RunError("producer panicked".into())))
+        })
+    })
+}
+
+/// Records in the example sink's file: 12 bytes (id + long) each.
+fn count_records(path: &Path) -> u64 {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .map(|v| v["size"].as_u64().unwrap_or(0) / 12)
+        .sum()
+}
+
+async fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() && start.elapsed() < limit {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

@@ -27,6 +27,16 @@ fn fail(e: impl std::fmt::Display) -> RunError {
 
 /// Runs hog with `config` until its sources end or SIGINT/SIGTERM arrives.
 pub async fn run(config: Config) -> Result<Summary, RunError> {
+    let (stop, shutdown) = watch::channel(false);
+    tokio::spawn(stop_on_signal(stop));
+    run_until(config, shutdown).await
+}
+
+/// Runs hog with `config` until its sources end or `shutdown` turns true.
+pub async fn run_until(
+    config: Config,
+    shutdown: watch::Receiver<bool>,
+) -> Result<Summary, RunError> {
     let sources = sources(&config)?;
     let (store, stat_path) = plugins::stat_store(&config).map_err(fail)?;
     let sinks = plugins::sinks(&config).map_err(fail)?;
@@ -59,8 +69,6 @@ pub async fn run(config: Config) -> Result<Summary, RunError> {
         }
     }
 
-    let (stop, shutdown) = watch::channel(false);
-    tokio::spawn(stop_on_signal(stop));
     let context = SourceContext {
         fanout: Fanout::new(sinks.clone(), store.clone(), session_id),
         shutdown,
