@@ -10,3 +10,4 @@ pub mod pipeline;
 pub mod plugin;
 pub mod types;
 pub mod units;
+pub mod wire;

@@ -6,6 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use hog_core::hstore::HstoreSource;
 use hog_core::pipeline::{Fanout, Generator, Source, SourceContext};
 use hog_core::plugin::{SessionInfo, SinkStats};
+use hog_core::wire::ReceiverSource;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
 
@@ -122,6 +123,7 @@ fn sources(config: &Config) -> Result<Vec<Box<dyn Source>>, RunError> {
         .map(|name| -> Result<Box<dyn Source>, RunError> {
             match name.as_str() {
                 "generator" => Ok(Box::new(Generator::new(config.generator.clone()))),
+                "receiver" => Ok(Box::new(ReceiverSource::new(config.receiver.clone()))),
                 "hstore" => Ok(Box::new(HstoreSource::new(
                     config.groups.clone(),
                     config.store_dir(),

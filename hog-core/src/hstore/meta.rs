@@ -2,7 +2,8 @@
 //! method and the statements table (§6 of the hstore protocol).
 
 use crate::plugin::{CommitMethod, Qos, Statement};
-use crate::types::{Cursor, DecodeError, StatementTable, TableError};
+
+use crate::types::{statements, Cursor, DecodeError, StatementTable, TableError};
 
 pub use hstore_shm::HSTORE_VERSION;
 
@@ -44,44 +45,9 @@ impl Meta {
         if version != HSTORE_VERSION {
             return Err(MetaError::Version { found: version });
         }
-        let qos = match c.u32("qos")? {
-            0 => Qos::Reliable,
-            1 => Qos::Unreliable,
-            n => return Err(c.error(format!("qos {n} is neither 0 nor 1")).into()),
-        };
-        let commit = match c.u32("commit method")? {
-            0 => CommitMethod::Auto,
-            1 => CommitMethod::Manual,
-            n => {
-                return Err(c
-                    .error(format!("commit method {n} is neither 0 nor 1"))
-                    .into())
-            }
-        };
-        let n = c.u32("statement count")? as usize;
-        // A statement takes at least 8+8+8+8+4+4+8 bytes.
-        if n > c.remaining() / 48 {
-            return Err(c.error(format!("{n} statements do not fit")).into());
-        }
-        let mut statements = Vec::with_capacity(n);
-        for _ in 0..n {
-            let name = c.string("statement name")?;
-            let flags = c.u64("statement flags")?;
-            let format = c.string("statement format")?;
-            let file = c.string("statement file")?;
-            let line = c.u32("statement line")?;
-            let id = c.u32("statement id")?;
-            let desc = c.bytes("statement type")?;
-            statements.push(Statement {
-                id,
-                name: name.into(),
-                flags,
-                format: format.into(),
-                file: file.into(),
-                line,
-                type_desc: desc.to_vec().into(),
-            });
-        }
+        let (qos, commit) = statements::read_modes(&mut c)?;
+        let n = c.u32("statement count")?;
+        let statements = statements::read_statements(&mut c, u64::from(n))?;
         let table = StatementTable::new(&statements)?;
         Ok(Meta {
             qos,

@@ -4,6 +4,7 @@
 mod cursor;
 mod desc;
 mod json;
+pub mod statements;
 mod table;
 mod value;
 

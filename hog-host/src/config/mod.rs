@@ -14,6 +14,7 @@ use std::path::PathBuf;
 
 use hog_core::hstore::HstoreConfig;
 use hog_core::pipeline::GeneratorConfig;
+pub use hog_core::wire::ReceiverConfig;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
@@ -72,18 +73,6 @@ pub struct PluginConfig {
     pub options: Map<String, Value>,
 }
 
-/// The network receiver (batchrecv).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReceiverConfig {
-    /// TCP port, as a number or a service name (`-s`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub port: Option<String>,
-    /// Address to listen on; hobbes listens on every IPv4 address. Use
-    /// `127.0.0.1` to accept only local peers.
-    pub listen: String,
-}
-
 /// The default data file template of hobbes' hog.
 pub const DEFAULT_DIR: &str = "./$GROUP/$DATE/data";
 
@@ -107,10 +96,7 @@ impl Default for Config {
             sinks: vec!["disk".into()],
             stat_store: builtin(json!({})),
             hstore: HstoreConfig::default(),
-            receiver: ReceiverConfig {
-                port: None,
-                listen: "0.0.0.0".into(),
-            },
+            receiver: ReceiverConfig::default(),
             generator: GeneratorConfig::default(),
             sink: BTreeMap::from([
                 (
