@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus (corpus/<target>/seed-*) from the golden regions
+in shared/testdata/hobbes/shm: the regions themselves, their meta blocks,
+their statement type descriptions, and one value of each statement."""
+
+import hashlib
+import json
+import pathlib
+import struct
+import sys
+
+HERE = pathlib.Path(__file__).resolve().parent
+SHM = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parent.parent / "shared/testdata/hobbes/shm"
+
+
+def write(target, name, data):
+    d = HERE / "corpus" / target
+    d.mkdir(parents=True, exist_ok=True)
+    (d / f"seed-{name}").write_bytes(data)
+
+
+types = {}
+values = {}
+for shm in sorted(SHM.glob("*.shm")):
+    stem = shm.stem
+    region = shm.read_bytes()
+    assert len(region) < 200_000, shm
+    write("region", stem, region)
+    metasz = struct.unpack_from("<Q", region, 24)[0]
+    write("meta", stem, region[32 : 32 + metasz])
+    golden = json.loads(shm.with_suffix(".json").read_text())
+    by_name = {}
+    for s in golden["meta"]["statements"]:
+        desc = bytes.fromhex(s["type_hex"])
+        by_name[s["name"]] = desc
+        types.setdefault(desc, f"{stem}-{s['name']}")
+    for t in golden.get("transactions", []):
+        for r in t["records"]:
+            desc = by_name[r["stmt"]]
+            value = bytes.fromhex(r["hex"])
+            key = (desc, len(value) > 64)
+            if key not in values:
+                # A selector past the fixed types, the description, the value.
+                values[key] = (f"{stem}-{r['stmt']}", b"\xff" + struct.pack("<H", len(desc)) + desc + value)
+
+for desc, name in types.items():
+    write("type_description", name, desc)
+for name, data in values.values():
+    write("value", name, data)
+# One value for each fixed type of the value target (selector byte first).
+fixed = [
+    struct.pack("<i", 42),
+    struct.pack("<Q", 2) + b"hi",
+    struct.pack("<QQ", 2, 1) + b"a" + struct.pack("<Q", 2) + b"bc",
+    struct.pack("<i3iQ", 7, 1, 2, 3, 1) + b"x" + struct.pack("<QiiI", 1, 4, 5, 0) + struct.pack("<d", 1.5),
+    struct.pack("<IQ", 1, 3) + b"xyz",
+    b"\x01",
+    struct.pack("<Q", 3),
+    struct.pack("<4h", 1, -2, 3, -4),
+    struct.pack("<QQi", 1, 1, 9),
+    struct.pack("<q", 1_700_000_000_000_000),
+    struct.pack("<Q", 2) + b"\x01\x00",
+    struct.pack("<Q", 1) + b"a" + struct.pack("<Q", 0) + struct.pack("<Q", 2) + b"bc",
+    b"\x07" + struct.pack("<q", -1) + (5).to_bytes(16, "little", signed=True) + struct.pack("<f", 0.5),
+]
+for i, v in enumerate(fixed):
+    write("value", f"fixed-{i:02}", bytes([i]) + v)
+print({t: len(list((HERE / "corpus" / t).glob("seed-*"))) for t in ["region", "meta", "type_description", "value"]})
