@@ -5,6 +5,7 @@
 //! Third-party plugins depend on this crate for [`plugin`] alone; the host
 //! uses all of it.
 
+pub mod fregion;
 pub mod hstore;
 pub mod pipeline;
 pub mod plugin;

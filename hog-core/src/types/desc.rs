@@ -260,7 +260,8 @@ impl Type {
 
 impl fmt::Display for Type {
     /// The hobbes notation: `int`, `[char]`, `[:int|3:]`, `{x:int}`,
-    /// `(int*double)`, `|A:(), B:int|`, `(int+[char])`, `penum(byte, |…|)`.
+    /// `(int*double)`, `|A:(), B:int|`, `(int+[char])`, `[char]@?`,
+    /// `penum(byte, |…|)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let list = |f: &mut fmt::Formatter<'_>, items: Vec<String>, sep: &str| {
             f.write_str(&items.join(sep))
@@ -305,6 +306,13 @@ impl fmt::Display for Type {
                 f.write_str("}")
             }
             Type::Size(n) => write!(f, "{n}"),
+            Type::App(func, args) if matches!(&**func, Type::Prim(n, _) if n == "fileref") => {
+                match args.as_slice() {
+                    [target] => write!(f, "{target}@?"),
+                    [target, file] => write!(f, "{target}@{file}"),
+                    _ => f.write_str("fileref()"),
+                }
+            }
             Type::App(func, args) => {
                 write!(f, "{func}(")?;
                 list(f, args.iter().map(Type::to_string).collect(), ", ")?;
