@@ -1,0 +1,520 @@
+//! One data file: its series, its commit record, and the streams writing
+//! into it.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use hog_core::fregion::{
+    layout::{datetime, fileref, hog_series},
+    stored_type, Reader, RecordPlan, SeriesAppender, SeriesType, Writer, HOG_BATCH,
+};
+use hog_core::plugin::{CommitMethod, Statement};
+use hog_core::types::{Ctor, Field, Type};
+
+use crate::commit::{read_marks, CommitCell, CommitRecord, SeriesPosition};
+use crate::naming;
+
+/// Stream keys with their marks.
+pub(crate) type Marks = Vec<(String, u64)>;
+
+/// Marks of closed streams kept in a file's commit record, most recent.
+const KEEP_CLOSED: usize = 64;
+
+/// What a file holds for a statement list: stored types, how to store each
+/// statement's records, and the type description of every binding.
+#[derive(Debug, Clone)]
+pub(crate) struct Schema {
+    pub commit: CommitMethod,
+    pub statements: Vec<Statement>,
+    /// `(id, plan, series type bytes)` per statement, in statement order.
+    plans: Vec<(u32, RecordPlan, Vec<u8>)>,
+    /// Name and type bytes of `log` or `transactions`.
+    order: (&'static str, Type),
+    statements_type: Type,
+}
+
+impl Schema {
+    /// The schema of a stream's statements.
+    pub(crate) fn new(commit: CommitMethod, statements: &[Statement]) -> Result<Schema, String> {
+        let mut plans = Vec::with_capacity(statements.len());
+        let mut ctors = Vec::with_capacity(statements.len());
+        for s in statements {
+            let wire = Type::decode(&s.type_desc)
+                .map_err(|e| format!("statement '{}': type description {e}", s.name))?;
+            let plan =
+                RecordPlan::new(&wire).map_err(|e| format!("statement '{}': {e}", s.name))?;
+            ctors.push(Ctor {
+                name: s.name.to_string(),
+                id: s.id,
+                ty: fileref(plan.stored().clone()),
+            });
+            let ty = hog_series(plan.stored().clone(), HOG_BATCH).encode();
+            plans.push((s.id, plan, ty));
+        }
+        let entry = Type::Variant(ctors);
+        let order = match commit {
+            CommitMethod::Auto => ("log", entry),
+            CommitMethod::Manual => (
+                "transactions",
+                Type::Struct(vec![
+                    Field {
+                        name: "time".into(),
+                        offset: 0,
+                        ty: datetime(),
+                    },
+                    Field {
+                        name: "entries".into(),
+                        offset: 8,
+                        ty: fileref(Type::Array(Box::new(entry))),
+                    },
+                ]),
+            ),
+        };
+        let string = Type::Array(Box::new(Type::prim("char")));
+        let field = |name: &str, ty: &Type| Field {
+            name: name.into(),
+            offset: u32::MAX,
+            ty: ty.clone(),
+        };
+        let statements_type = Type::Array(Box::new(stored_type(&Type::Struct(vec![
+            field("name", &string),
+            field("flags", &Type::prim("long")),
+            field("display", &string),
+            field("file", &string),
+            field("line", &Type::prim("long")),
+        ]))?));
+        Ok(Schema {
+            commit,
+            statements: statements.to_vec(),
+            plans,
+            order,
+            statements_type,
+        })
+    }
+
+    fn order_type_bytes(&self) -> Vec<u8> {
+        hog_series(self.order.1.clone(), HOG_BATCH).encode()
+    }
+
+    /// Whether the file read by `r` holds exactly these statements' series
+    /// and ordering series (what hog checks before appending to a file).
+    pub(crate) fn matches<B: AsRef<[u8]>>(&self, r: &Reader<B>) -> bool {
+        let same =
+            |name: &str, bytes: &[u8]| r.binding(name).is_some_and(|b| b.type_bytes == bytes);
+        same(self.order.0, &self.order_type_bytes())
+            && self
+                .statements
+                .iter()
+                .zip(&self.plans)
+                .all(|(s, (_, _, ty))| same(&s.name, ty))
+    }
+}
+
+struct Out {
+    series: SeriesAppender,
+    plan: RecordPlan,
+}
+
+/// A data file open for writing.
+pub(crate) struct LogFile {
+    writer: Writer,
+    pub schema: Schema,
+    pub prefix: PathBuf,
+    /// Statements by id.
+    outs: Vec<Option<Out>>,
+    order: SeriesAppender,
+    cell: CommitCell,
+    committed: CommitRecord,
+    /// Streams writing into the file: key and mark.
+    open: Marks,
+    /// Streams that wrote into the file and are closed, oldest first.
+    closed: Marks,
+    pub created: Instant,
+    scratch: Vec<(u32, u64)>,
+}
+
+impl LogFile {
+    /// Prepares a new file for `schema` under a temporary name, with the
+    /// stream `key` at mark `mark` (and `carried` marks of other streams),
+    /// and publishes it as the next `<prefix>-N.log`.
+    pub(crate) fn create(
+        prefix: &Path,
+        schema: Schema,
+        page_size: u64,
+        open: Marks,
+        closed: Marks,
+    ) -> io::Result<LogFile> {
+        let (dir, _) = naming::ensure_dir(prefix)?;
+        let mut temp = None;
+        for path in naming::temp_candidates(&dir).take(1 << 20) {
+            match Writer::create(&path, page_size) {
+                Ok(w) => {
+                    temp = Some((path, w));
+                    break;
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        let (temp, mut w) = temp.ok_or_else(|| io::Error::other("no free temporary name"))?;
+        let built = (|| {
+            w.lock()?;
+            let mut outs: Vec<Option<Out>> = Vec::new();
+            for (s, (id, plan, _)) in schema.statements.iter().zip(&schema.plans) {
+                let series = SeriesAppender::create(&mut w, &s.name, plan.stored(), HOG_BATCH)?;
+                let i = *id as usize;
+                if outs.len() <= i {
+                    outs.resize_with(i + 1, || None);
+                }
+                outs[i] = Some(Out {
+                    series,
+                    plan: plan.clone(),
+                });
+            }
+            let order = SeriesAppender::create(&mut w, schema.order.0, &schema.order.1, HOG_BATCH)?;
+            write_statements(&mut w, &schema)?;
+            Ok::<_, io::Error>((outs, order))
+        })();
+        let (outs, order) = match built {
+            Ok(x) => x,
+            Err(e) => {
+                let _ = std::fs::remove_file(&temp);
+                return Err(e);
+            }
+        };
+        let mut file = LogFile {
+            cell: CommitCell::create(&mut w, &CommitRecord::default())?,
+            writer: w,
+            schema,
+            prefix: prefix.to_path_buf(),
+            outs,
+            order,
+            committed: CommitRecord::default(),
+            open,
+            closed,
+            created: Instant::now(),
+            scratch: Vec::new(),
+        };
+        file.commit(false)?;
+        let path = naming::publish(&temp, prefix)?;
+        file.writer.set_path(path);
+        Ok(file)
+    }
+
+    /// Opens the existing file at `path` to append to it. A file left by a
+    /// killed hog is rolled back to its last commit; a file without a
+    /// commit record (written by the C++ hog) gets one.
+    pub(crate) fn open(path: &Path, prefix: &Path, schema: Schema) -> Result<LogFile, String> {
+        let at = |e: io::Error| format!("{}: {e}", path.display());
+        let mut w = Writer::open(path).map_err(at)?;
+        w.lock().map_err(|e| {
+            if e.kind() == io::ErrorKind::WouldBlock {
+                format!("{}: another process is writing it", path.display())
+            } else {
+                at(e)
+            }
+        })?;
+        {
+            let r = Reader::new(w.bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
+            if !schema.matches(&r) {
+                return Err(format!(
+                    "{}: its series do not match the stream's statements",
+                    path.display()
+                ));
+            }
+        }
+        let series_of = |w: &mut Writer, name: &str| -> Result<SeriesAppender, String> {
+            let b = w
+                .binding(name)
+                .ok_or_else(|| format!("no series '{name}'"))?;
+            let ty = b.ty.as_ref().and_then(SeriesType::of);
+            let ty = ty.ok_or_else(|| format!("'{name}' is not a series"))??;
+            let root = b.offset;
+            SeriesAppender::open(w, root, ty).map_err(|e| format!("series '{name}': {e}"))
+        };
+        let mut outs: Vec<Option<Out>> = Vec::new();
+        for (s, (id, plan, _)) in schema.statements.iter().zip(&schema.plans) {
+            let series =
+                series_of(&mut w, &s.name).map_err(|e| format!("{}: {e}", path.display()))?;
+            let i = *id as usize;
+            if outs.len() <= i {
+                outs.resize_with(i + 1, || None);
+            }
+            outs[i] = Some(Out {
+                series,
+                plan: plan.clone(),
+            });
+        }
+        let order =
+            series_of(&mut w, schema.order.0).map_err(|e| format!("{}: {e}", path.display()))?;
+        let (cell, record, fresh) = match CommitCell::load(&w) {
+            Some(Ok((cell, record))) => (cell, record, false),
+            Some(Err(e)) => return Err(format!("{}: {e}", path.display())),
+            None => {
+                let cell = CommitCell::create(&mut w, &CommitRecord::default()).map_err(at)?;
+                (cell, CommitRecord::default(), true)
+            }
+        };
+        let mut file = LogFile {
+            writer: w,
+            schema,
+            prefix: prefix.to_path_buf(),
+            outs,
+            order,
+            cell,
+            committed: record.clone(),
+            open: Vec::new(),
+            closed: record.streams.clone(),
+            created: Instant::now(),
+            scratch: Vec::new(),
+        };
+        if !fresh && !record.clean {
+            file.rollback().map_err(at)?;
+        }
+        file.commit(false).map_err(at)?;
+        Ok(file)
+    }
+
+    /// The file's path.
+    pub(crate) fn path(&self) -> &Path {
+        self.writer.path()
+    }
+
+    /// Size of the file.
+    pub(crate) fn len(&self) -> u64 {
+        self.writer.len()
+    }
+
+    /// The mark of the stream `key` if the file holds it (open or closed).
+    pub(crate) fn mark(&self, key: &str) -> Option<u64> {
+        self.open
+            .iter()
+            .chain(&self.closed)
+            .find(|(k, _)| k == key)
+            .map(|&(_, m)| m)
+    }
+
+    /// Whether streams are writing into the file.
+    pub(crate) fn in_use(&self) -> bool {
+        !self.open.is_empty()
+    }
+
+    /// Starts (or resumes) the stream `key`; returns its mark.
+    pub(crate) fn attach(&mut self, key: &str) -> u64 {
+        if let Some(&(_, m)) = self.open.iter().find(|(k, _)| k == key) {
+            return m;
+        }
+        let mark = match self.closed.iter().position(|(k, _)| k == key) {
+            Some(i) => self.closed.remove(i).1,
+            None => 0,
+        };
+        self.open.push((key.to_string(), mark));
+        mark
+    }
+
+    /// Ends the stream `key`; its mark is kept a while.
+    pub(crate) fn detach(&mut self, key: &str) {
+        if let Some(i) = self.open.iter().position(|(k, _)| k == key) {
+            let entry = self.open.remove(i);
+            self.closed.push(entry);
+            if self.closed.len() > KEEP_CLOSED {
+                self.closed.remove(0);
+            }
+        }
+    }
+
+    /// Sets the mark of the open stream `key` (committed by [`commit`]).
+    ///
+    /// [`commit`]: Self::commit
+    pub(crate) fn set_mark(&mut self, key: &str, mark: u64) {
+        if let Some(e) = self.open.iter_mut().find(|(k, _)| k == key) {
+            e.1 = mark;
+        }
+    }
+
+    /// All marks: open streams, then closed ones.
+    pub(crate) fn marks(&self) -> (Marks, Marks) {
+        (self.open.clone(), self.closed.clone())
+    }
+
+    /// Appends one transaction (`u32` id + packed payload, repeated),
+    /// received at `time_us`. Nothing is committed.
+    pub(crate) fn append(&mut self, txn: &[u8], time_us: i64) -> io::Result<()> {
+        let w = &mut self.writer;
+        let manual = self.schema.commit == CommitMethod::Manual;
+        self.scratch.clear();
+        let mut pos = 0;
+        while pos < txn.len() {
+            let id_bytes = txn.get(pos..pos + 4).ok_or_else(|| {
+                bad(format!(
+                    "{} trailing bytes are not a record",
+                    txn.len() - pos
+                ))
+            })?;
+            let id = u32::from_le_bytes(id_bytes.try_into().expect("4 bytes"));
+            pos += 4;
+            let out = self
+                .outs
+                .get_mut(id as usize)
+                .and_then(Option::as_mut)
+                .ok_or_else(|| bad(format!("record id {id} names no statement")))?;
+            let slot = out.series.next_slot(w)?;
+            pos += out.plan.store(&txn[pos..], w, slot)?;
+            out.series.publish(w);
+            if manual {
+                self.scratch.push((id, slot));
+            } else {
+                let entry = self.order.next_slot(w)?;
+                w.write_u32(entry, id);
+                w.write_u64(entry + 8, slot);
+                self.order.publish(w);
+            }
+        }
+        if manual {
+            let entries = if self.scratch.is_empty() {
+                w.empty_array()
+            } else {
+                let n = self.scratch.len() as u64;
+                let block = w.alloc(8 + 16 * n, 8)?;
+                w.write_u64(block, n);
+                for (i, &(id, slot)) in self.scratch.iter().enumerate() {
+                    let at = block + 8 + 16 * i as u64;
+                    w.write_u32(at, id);
+                    w.write_u64(at + 8, slot);
+                }
+                block
+            };
+            let entry = self.order.next_slot(w)?;
+            w.write_u64(entry, time_us as u64);
+            w.write_u64(entry + 8, entries);
+            self.order.publish(w);
+        }
+        Ok(())
+    }
+
+    /// Makes everything appended and every mark durable with one store.
+    pub(crate) fn commit(&mut self, fsync: bool) -> io::Result<()> {
+        self.commit_as(false, fsync)
+    }
+
+    fn commit_as(&mut self, clean: bool, fsync: bool) -> io::Result<()> {
+        let record = CommitRecord {
+            generation: self.committed.generation + 1,
+            clean,
+            series: self.positions(),
+            streams: self.open.iter().chain(&self.closed).cloned().collect(),
+        };
+        self.cell.store(&mut self.writer, &record, fsync)?;
+        self.committed = record;
+        Ok(())
+    }
+
+    /// Takes back everything appended since the last commit.
+    pub(crate) fn rollback(&mut self) -> io::Result<()> {
+        let positions = self.committed.series.clone();
+        for p in positions {
+            let series = self
+                .outs
+                .iter_mut()
+                .flatten()
+                .map(|o| &mut o.series)
+                .chain(std::iter::once(&mut self.order))
+                .find(|s| s.root() == p.root);
+            if let Some(s) = series {
+                s.restore(&mut self.writer, p.node, p.count)?;
+            }
+        }
+        for (key, mark) in &mut self.open {
+            if let Some(m) = self.committed.mark(key) {
+                *mark = m;
+            }
+        }
+        Ok(())
+    }
+
+    /// Wakes readers watching the file.
+    pub(crate) fn signal(&self) {
+        let _ = self.writer.signal();
+    }
+
+    /// Forces the file to the disk.
+    pub(crate) fn sync(&self) -> io::Result<()> {
+        self.writer.sync()
+    }
+
+    /// Commits as closed cleanly, trims and closes the file.
+    pub(crate) fn finish(mut self, fsync: bool) -> io::Result<PathBuf> {
+        self.commit_as(true, fsync)?;
+        let path = self.path().to_path_buf();
+        self.writer.finish()?;
+        Ok(path)
+    }
+
+    fn positions(&self) -> Vec<SeriesPosition> {
+        self.outs
+            .iter()
+            .flatten()
+            .map(|o| &o.series)
+            .chain(std::iter::once(&self.order))
+            .map(|s| {
+                let (node, count) = s.position();
+                SeriesPosition {
+                    root: s.root(),
+                    node,
+                    count,
+                }
+            })
+            .collect()
+    }
+}
+
+fn bad(what: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, what)
+}
+
+/// Writes the `statements` table: name, flags, format, file, line.
+fn write_statements(w: &mut Writer, schema: &Schema) -> io::Result<()> {
+    let n = schema.statements.len() as u64;
+    let table = w.alloc(8 + 40 * n, 8)?;
+    w.write_u64(table, n);
+    for (i, s) in schema.statements.iter().enumerate() {
+        let at = table + 8 + 40 * i as u64;
+        let name = string(w, s.name.as_bytes())?;
+        let display = string(w, s.format.as_bytes())?;
+        let file = string(w, s.file.as_bytes())?;
+        w.write_u64(at, name);
+        w.write_u64(at + 8, s.flags);
+        w.write_u64(at + 16, display);
+        w.write_u64(at + 24, file);
+        w.write_u64(at + 32, u64::from(s.line));
+    }
+    w.bind("statements", &schema.statements_type.encode(), table)
+}
+
+/// Stores a string block; the empty string is the shared empty array.
+fn string(w: &mut Writer, bytes: &[u8]) -> io::Result<u64> {
+    if bytes.is_empty() {
+        return Ok(w.empty_array());
+    }
+    let at = w.alloc(8 + bytes.len() as u64, 8)?;
+    w.write_u64(at, bytes.len() as u64);
+    w.write(at + 8, bytes);
+    Ok(at)
+}
+
+/// The mark of `key` in the file at `path` and whether the file was closed
+/// cleanly, if it holds that stream.
+pub(crate) fn find_mark(path: &Path, key: &str) -> Result<Option<(u64, bool)>, String> {
+    let r = Reader::open(path).map_err(|e| e.to_string())?;
+    match read_marks(&r) {
+        None => Ok(None),
+        Some(Err(e)) => Err(format!("{}: {e}", path.display())),
+        Some(Ok(record)) => Ok(record.mark(key).map(|m| (m, record.clean))),
+    }
+}
+
+/// Whether the file at `path` holds series for exactly `schema`.
+pub(crate) fn matches(path: &Path, schema: &Schema) -> bool {
+    Reader::open(path).is_ok_and(|r| schema.matches(&r))
+}
