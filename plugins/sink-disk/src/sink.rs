@@ -71,6 +71,13 @@ impl DiskSink {
         })
     }
 
+    /// Drops the sink as a kill of hog would: nothing more is committed,
+    /// no file is trimmed or closed cleanly (for crash tests).
+    pub fn abandon(mut self) {
+        self.streams.clear();
+        self.files.clear();
+    }
+
     /// The file stream `stream_id` is written into.
     pub fn file_of(&self, stream_id: u64) -> Option<&Path> {
         let open = self.streams.get(&stream_id)?;
@@ -265,6 +272,15 @@ impl Sink for DiskSink {
     }
 
     fn write(&mut self, batch: BatchRef<'_>) -> Result<u64, PluginError> {
+        // A file that is due for rotation takes no more transactions.
+        if let Some(i) = self.streams.get(&batch.stream_id).map(|o| o.file) {
+            if self.files[i]
+                .as_ref()
+                .is_some_and(|f| self.due_for_rotation(f))
+            {
+                self.rotate(i)?;
+            }
+        }
         let open = self
             .streams
             .get_mut(&batch.stream_id)
@@ -306,15 +322,9 @@ impl Sink for DiskSink {
             )));
         }
         f.signal();
-        let (mark, i) = (open.mark, open.file);
+        let mark = open.mark;
         self.transactions += count;
         self.bytes += bytes;
-        let due = self.files[i]
-            .as_ref()
-            .is_some_and(|f| self.due_for_rotation(f));
-        if due {
-            self.rotate(i)?;
-        }
         Ok(mark)
     }
 
