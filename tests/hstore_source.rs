@@ -51,7 +51,9 @@ type Streams = BTreeMap<u64, (String, Vec<(u64, Vec<i64>)>)>;
 fn streams(dir: &Path) -> Streams {
     let text = std::fs::read_to_string(dir.join("out.jsonl")).unwrap_or_default();
     let mut out = Streams::new();
-    for line in text.lines() {
+    // The sink may be appending: only whole lines count.
+    let whole = text.rfind('\n').map_or("", |end| &text[..end]);
+    for line in whole.lines() {
         let v: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
         let hex = v["hex"].as_str().unwrap();
         let bytes: Vec<u8> = (0..hex.len())

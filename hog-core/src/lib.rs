@@ -7,6 +7,7 @@
 
 pub mod fregion;
 pub mod hstore;
+pub mod paths;
 pub mod pipeline;
 pub mod plugin;
 pub mod types;

@@ -24,8 +24,14 @@ fn builtin(kind: &str) -> Result<PluginModuleRef, String> {
     match kind {
         #[cfg(feature = "store-sqlite")]
         "sqlite" => Ok(store_sqlite::module()),
+        #[cfg(feature = "sink-disk")]
+        "disk" => Ok(sink_disk::module()),
+        #[cfg(feature = "sink-tcp")]
+        "tcp" => Ok(sink_tcp::module()),
+        // Reached for the sinks whose cargo feature is off.
+        #[allow(unreachable_patterns)]
         "disk" | "tcp" => Err(format!(
-            "the built-in '{kind}' sink is not available in this version of hog"
+            "this hog was built without the '{kind}' sink (cargo feature sink-{kind})"
         )),
         other => Err(format!(
             "there is no built-in plugin '{other}' in this hog (built-in: {})",
@@ -37,6 +43,10 @@ fn builtin(kind: &str) -> Result<PluginModuleRef, String> {
 const BUILTINS: &[&str] = &[
     #[cfg(feature = "store-sqlite")]
     "sqlite",
+    #[cfg(feature = "sink-disk")]
+    "disk",
+    #[cfg(feature = "sink-tcp")]
+    "tcp",
 ];
 
 /// Where `plugin = "…"` points: a path as given, or a name looked up as
@@ -113,7 +123,12 @@ pub fn sinks(config: &Config) -> Result<Vec<Arc<SinkHandle>>, PluginSetupError> 
             let what = format!("sink '{name}'");
             let pc = &config.sink[name];
             let module = module(config, &what, pc)?;
-            let json = Value::Object(pc.options.clone()).to_string();
+            let mut options = pc.options.clone();
+            if pc.kind.as_deref() == Some("tcp") && !options.contains_key("state_dir") {
+                let dir = config.store_dir().display().to_string();
+                options.insert("state_dir".into(), Value::String(dir));
+            }
+            let json = Value::Object(options).to_string();
             let object = into_result((module.new_sink())(RStr::from_str(&json), logger(name)))
                 .map_err(|e| PluginSetupError(format!("{what}: {e}")))?;
             Ok(Arc::new(SinkHandle::new(name.clone(), object)))

@@ -131,6 +131,14 @@ impl Hog {
         }
     }
 
+    /// Starts hog as `cmd` describes (its output already redirected).
+    pub fn spawn(mut cmd: Command, log: &Path) -> Hog {
+        Hog {
+            child: cmd.spawn().expect("hog starts"),
+            log: log.to_path_buf(),
+        }
+    }
+
     /// The hog's pid.
     pub fn pid(&self) -> u32 {
         self.child.id()

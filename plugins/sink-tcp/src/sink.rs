@@ -1,0 +1,323 @@
+//! The tcp sink: one spool per stream, one sender per stream and
+//! destination, a cutter thread that cuts segments on time.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, UNIX_EPOCH};
+
+use hog_core::paths;
+use hog_core::plugin::{BatchRef, Counter, Logger, PluginError, Sink, SinkStats, StreamInfo};
+
+use crate::options::{Options, WhenFull};
+use crate::sender::{self, Live};
+use crate::spool::Spool;
+
+struct Stream {
+    spool: Arc<Spool>,
+    senders: Vec<(JoinHandle<()>, Live)>,
+}
+
+type Streams = Arc<Mutex<HashMap<u64, Stream>>>;
+
+/// The tcp sink.
+pub struct TcpSink {
+    options: Arc<Options>,
+    logger: Logger,
+    streams: Streams,
+    stop: Arc<AtomicBool>,
+    cutter: Option<JoinHandle<()>>,
+    stats: SinkStats,
+    dropped: u64,
+    full_reported: bool,
+}
+
+impl TcpSink {
+    /// Creates the sink from its JSON options and resumes the spools a
+    /// previous run left.
+    pub fn from_options(json: &str, logger: Logger) -> Result<TcpSink, PluginError> {
+        let options = Arc::new(Options::from_json(json)?);
+        let streams: Streams = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut sink = TcpSink {
+            options: Arc::clone(&options),
+            logger: logger.clone(),
+            streams: Arc::clone(&streams),
+            stop: Arc::clone(&stop),
+            cutter: None,
+            stats: SinkStats::default(),
+            dropped: 0,
+            full_reported: false,
+        };
+        sink.resume_spools()?;
+        sink.cutter = Some(std::thread::spawn(move || {
+            cut_on_time(&options, &streams, &stop, &logger)
+        }));
+        Ok(sink)
+    }
+
+    fn index_dir(&self) -> Option<PathBuf> {
+        self.options
+            .state_dir
+            .as_ref()
+            .map(|d| Path::new(d).join("hog-tcp-spools"))
+    }
+
+    /// Restarts the senders of every spool listed in the state directory.
+    fn resume_spools(&mut self) -> Result<(), PluginError> {
+        let Some(index) = self.index_dir() else {
+            return Ok(());
+        };
+        let Ok(entries) = std::fs::read_dir(&index) else {
+            return Ok(());
+        };
+        for entry in entries.flatten() {
+            let dir = PathBuf::from(
+                std::fs::read_to_string(entry.path())
+                    .unwrap_or_default()
+                    .trim(),
+            );
+            let stream = std::fs::read(dir.join("stream.json"))
+                .ok()
+                .and_then(|b| serde_json::from_slice::<StreamInfo>(&b).ok());
+            match stream {
+                Some(stream) => {
+                    self.logger.info(&format!(
+                        "resuming the spool of stream {} (group {}) in {}",
+                        stream.id,
+                        stream.group,
+                        dir.display()
+                    ));
+                    self.start(&stream, &dir)?;
+                }
+                None => {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn spool_dir(&self, stream: &StreamInfo) -> PathBuf {
+        let started = UNIX_EPOCH + Duration::from_nanos(stream.started_at_ns);
+        let prefix = paths::instantiate(&self.options.dir, &stream.group, started);
+        let mut dir = prefix.into_os_string();
+        dir.push(".spool");
+        PathBuf::from(dir).join(format!("stream-{}", stream.id))
+    }
+
+    fn start(&mut self, stream: &StreamInfo, dir: &Path) -> Result<u64, PluginError> {
+        let options = &self.options;
+        let spool = Arc::new(Spool::open(
+            dir,
+            stream,
+            &options.destinations,
+            options.compression,
+            options.fsync,
+        )?);
+        if let Some(index) = self.index_dir() {
+            let _ = std::fs::create_dir_all(&index);
+            let _ = std::fs::write(index.join(stream.id.to_string()), dir.display().to_string());
+        }
+        let senders = options
+            .destinations
+            .iter()
+            .map(|dest| {
+                let live: Live = Arc::default();
+                let (spool, dest, opts, logger, l) = (
+                    Arc::clone(&spool),
+                    dest.clone(),
+                    Arc::clone(options),
+                    self.logger.clone(),
+                    Arc::clone(&live),
+                );
+                (
+                    std::thread::spawn(move || sender::run(spool, dest, opts, logger, l)),
+                    live,
+                )
+            })
+            .collect();
+        let mark = spool.lock().durable_end();
+        self.streams
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(stream.id, Stream { spool, senders });
+        Ok(mark)
+    }
+
+    fn spool(&self, stream_id: u64) -> Result<Arc<Spool>, PluginError> {
+        self.streams
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&stream_id)
+            .map(|s| Arc::clone(&s.spool))
+            .ok_or_else(|| PluginError::state(format!("stream {stream_id} is not open")))
+    }
+
+    fn spooled_bytes(&self) -> u64 {
+        self.streams
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .map(|s| s.spool.lock().bytes())
+            .sum()
+    }
+
+    /// Applies the spool limit before accepting more.
+    fn make_room(&mut self, spool: &Spool) -> Result<(), PluginError> {
+        let limit = self.options.spool_limit.0;
+        while self.spooled_bytes() > limit {
+            match self.options.when_full {
+                WhenFull::Block => {
+                    if !self.full_reported {
+                        self.logger.error(&format!(
+                            "spool is full ({} bytes, limit {limit}): holding the producers back until a destination catches up",
+                            self.spooled_bytes()
+                        ));
+                        self.full_reported = true;
+                    }
+                    if self.stop.load(Ordering::Acquire) {
+                        return Err(PluginError::io("the sink is shutting down"));
+                    }
+                    let state = spool.lock();
+                    drop(spool.wait(state, Duration::from_millis(100)));
+                }
+                WhenFull::DropOldest => match spool.drop_oldest() {
+                    Some(seg) => {
+                        self.dropped += seg.count;
+                        self.logger.error(&format!(
+                            "spool is full (limit {limit}): DROPPED {} transactions ({}..{}) of group {} never sent; {} dropped so far",
+                            seg.count,
+                            seg.first_seq,
+                            seg.first_seq + seg.count,
+                            spool.group,
+                            self.dropped
+                        ));
+                    }
+                    None => break,
+                },
+            }
+        }
+        if self.full_reported && self.spooled_bytes() <= limit {
+            self.logger.info("spool has room again");
+            self.full_reported = false;
+        }
+        Ok(())
+    }
+}
+
+impl Sink for TcpSink {
+    fn open_stream(&mut self, stream: &StreamInfo) -> Result<u64, PluginError> {
+        if let Ok(spool) = self.spool(stream.id) {
+            return Ok(spool.lock().durable_end());
+        }
+        let dir = self.spool_dir(stream);
+        let mark = self.start(stream, &dir)?;
+        self.stats.open_streams += 1;
+        Ok(mark)
+    }
+
+    fn write(&mut self, batch: BatchRef<'_>) -> Result<u64, PluginError> {
+        let spool = self.spool(batch.stream_id)?;
+        self.make_room(&spool)?;
+        let mark = spool.append(batch)?;
+        self.stats.transactions += batch.len() as u64;
+        self.stats.bytes += batch.data.len() as u64;
+        let size = self.options.batch_size.0;
+        spool.cut_if(|bytes, _| bytes >= size)?;
+        Ok(mark)
+    }
+
+    fn flush(&mut self, stream_id: u64) -> Result<u64, PluginError> {
+        Ok(self.spool(stream_id)?.lock().durable_end())
+    }
+
+    fn close_stream(&mut self, stream_id: u64) -> Result<(), PluginError> {
+        self.spool(stream_id)?.close()?;
+        self.stats.open_streams = self.stats.open_streams.saturating_sub(1);
+        Ok(())
+    }
+
+    fn stats(&self) -> SinkStats {
+        let mut stats = self.stats.clone();
+        let counter = |name: &str, value| Counter {
+            name: name.into(),
+            value,
+        };
+        stats.extra = vec![
+            counter("spooled_bytes", self.spooled_bytes()),
+            counter("dropped_transactions", self.dropped),
+        ]
+        .into();
+        stats
+    }
+
+    fn shutdown(&mut self) -> Result<(), PluginError> {
+        self.stop.store(true, Ordering::Release);
+        let streams: Vec<Stream> = self
+            .streams
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .drain()
+            .map(|(_, s)| s)
+            .collect();
+        for stream in &streams {
+            stream.spool.lock().stopping = true;
+            stream.spool.notify();
+            for (_, live) in &stream.senders {
+                sender::interrupt(live);
+            }
+        }
+        for stream in streams {
+            for (handle, _) in stream.senders {
+                let _ = handle.join();
+            }
+        }
+        if let Some(cutter) = self.cutter.take() {
+            let _ = cutter.join();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for TcpSink {
+    fn drop(&mut self) {
+        let _ = self.shutdown();
+    }
+}
+
+/// Cuts segments whose age reached `batch_time`, and retires the spools of
+/// closed streams that every destination has received.
+fn cut_on_time(options: &Options, streams: &Streams, stop: &AtomicBool, logger: &Logger) {
+    let tick =
+        (options.batch_time.0 / 4).clamp(Duration::from_millis(5), Duration::from_millis(250));
+    let index = options
+        .state_dir
+        .as_ref()
+        .map(|d| Path::new(d).join("hog-tcp-spools"));
+    while !stop.load(Ordering::Acquire) {
+        std::thread::sleep(tick);
+        let mut streams = streams.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut retired = Vec::new();
+        for (id, stream) in streams.iter() {
+            let time = options.batch_time.0;
+            if let Err(e) = stream.spool.cut_if(|_, age| age >= time) {
+                logger.error(&e.to_string());
+            }
+            let drained = stream.spool.lock().drained();
+            if drained && stream.senders.iter().all(|(h, _)| h.is_finished()) {
+                retired.push(*id);
+            }
+        }
+        for id in retired {
+            if let Some(stream) = streams.remove(&id) {
+                let _ = std::fs::remove_dir_all(stream.spool.dir());
+                if let Some(index) = &index {
+                    let _ = std::fs::remove_file(index.join(id.to_string()));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Batch shipping end to end: a batchsend hog (hobbes flags, the tcp sink)
+//! ships what producers log to receiving hogs over real TCP on loopback; a
+//! destination that is down holds nobody back; receivers and senders killed
+//! with SIGKILL lose nothing.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+
+use support::{example_program, plugin_library, wait_until, write, Hog};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A receiving hog on `port` writing into the example sink in `dir`.
+fn receiver(dir: &Path, port: u16) -> Hog {
+    std::fs::create_dir_all(dir).unwrap();
+    let text = format!(
+        "store_dir = \"{d}\"\nsources = [\"receiver\"]\nsinks = [\"example\"]\n\
+         [receiver]\nport = \"{port}\"\nlisten = \"127.0.0.1\"\n\
+         [sink.example]\nplugin = \"{lib}\"\npath = \"{d}/out.jsonl\"\n",
+        d = dir.display(),
+        lib = plugin_library("example-sink").display(),
+    );
+    let config = write(dir, "hog.toml", &text);
+    Hog::start(&config, &dir.join("hog.log"))
+}
+
+/// A batchsend hog for `group`, started with hobbes' flags.
+fn sender(dir: &Path, group: &str, destinations: &[u16]) -> Hog {
+    std::fs::create_dir_all(dir).unwrap();
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("hog.log"))
+        .unwrap();
+    let mut cmd = support::hog();
+    cmd.arg("-m")
+        .arg(dir)
+        .arg("-d")
+        .arg(format!("{}/$GROUP/$DATE/data", dir.display()))
+        .args(["-g", group, "-p", "100ms", "64KB"])
+        .args(destinations.iter().map(|p| format!("127.0.0.1:{p}")))
+        .stdout(std::process::Stdio::null())
+        .stderr(log);
+    Hog::spawn(cmd, &dir.join("hog.log"))
+}
+
+fn socket(dir: &Path, group: &str) -> PathBuf {
+    dir.join(format!("hstore.{group}.sk"))
+}
+
+fn loadgen(dir: &Path, group: &str, args: &[&str]) -> Child {
+    Command::new(example_program("hog-producer", "loadgen"))
+        .arg(group)
+        .arg(dir)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("loadgen starts")
+}
+
+/// Values per receiving stream, in file order.
+fn received(dir: &Path) -> BTreeMap<u64, Vec<i64>> {
+    let text = std::fs::read_to_string(dir.join("out.jsonl")).unwrap_or_default();
+    let mut out: BTreeMap<u64, Vec<i64>> = BTreeMap::new();
+    // The sink may be appending: only whole lines count.
+    let whole = text.rfind('\n').map_or("", |end| &text[..end]);
+    for line in whole.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+        let hex = v["hex"].as_str().unwrap();
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        let values = out.entry(v["stream"].as_u64().unwrap()).or_default();
+        values.extend(
+            bytes
+                .chunks(12)
+                .map(|r| i64::from_le_bytes(r[4..].try_into().unwrap())),
+        );
+    }
+    out
+}
+
+fn distinct(dir: &Path) -> usize {
+    let mut all: Vec<i64> = received(dir).into_values().flatten().collect();
+    all.sort_unstable();
+    all.dedup();
+    all.len()
+}
+
+/// Every value of every producer thread arrived; within each receiving
+/// stream values are in order; only a resent segment may repeat values.
+fn assert_complete(dir: &Path, threads: i64, records: i64) {
+    let streams = received(dir);
+    let mut all: Vec<i64> = Vec::new();
+    for values in streams.values() {
+        for pair in values.windows(2) {
+            let same_thread = pair[0] / 1_000_000 == pair[1] / 1_000_000;
+            assert!(!same_thread || pair[0] < pair[1], "out of order: {pair:?}");
+        }
+        all.extend(values);
+    }
+    all.sort_unstable();
+    all.dedup();
+    let expected: Vec<i64> = (0..threads)
+        .flat_map(|t| (0..records).map(move |i| t * 1_000_000 + i))
+        .collect();
+    assert!(
+        all == expected,
+        "{} distinct values of {}",
+        all.len(),
+        expected.len()
+    );
+}
+
+#[test]
+fn a_batchsend_hog_ships_every_record_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, r) = (dir.path().join("send"), dir.path().join("recv"));
+    let port = free_port();
+    let recv = receiver(&r, port);
+    let send = sender(&s, "S", &[port]);
+    wait_until(20, "the socket", || socket(&s, "S").exists());
+    let mut producer = loadgen(&s, "S", &["2", "30000"]);
+    assert!(producer.wait().unwrap().success());
+    wait_until(30, "every record at the receiver", || {
+        distinct(&r) == 60_000
+    });
+    let streams = received(&r);
+    assert_eq!(streams.len(), 2, "one stream per producer thread");
+    assert_complete(&r, 2, 30_000);
+    assert_eq!(
+        streams.values().map(Vec::len).sum::<usize>(),
+        60_000,
+        "no duplicates"
+    );
+    assert!(send.stop().success());
+    assert!(recv.stop().success());
+    let spools = std::fs::read_dir(s.join("hog-tcp-spools"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(spools, 0, "delivered spools are removed");
+}
+
+#[test]
+fn a_destination_that_is_down_holds_nobody_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, r1, r2) = (
+        dir.path().join("send"),
+        dir.path().join("r1"),
+        dir.path().join("r2"),
+    );
+    let (p1, p2) = (free_port(), free_port());
+    let _up = receiver(&r1, p1);
+    let send = sender(&s, "D", &[p2, p1]);
+    wait_until(20, "the socket", || socket(&s, "D").exists());
+    let mut producer = loadgen(&s, "D", &["1", "20000"]);
+    assert!(producer.wait().unwrap().success());
+    wait_until(20, "the live destination", || distinct(&r1) == 20_000);
+    assert_complete(&r1, 1, 20_000);
+    assert_eq!(distinct(&r2), 0);
+    // The other destination comes up and gets the spooled backlog.
+    let _late = receiver(&r2, p2);
+    wait_until(30, "the late destination", || distinct(&r2) == 20_000);
+    assert_complete(&r2, 1, 20_000);
+    assert!(send.stop().success());
+}
+
+#[test]
+fn a_receiver_killed_mid_stream_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, r) = (dir.path().join("send"), dir.path().join("recv"));
+    let port = free_port();
+    let recv = receiver(&r, port);
+    let send = sender(&s, "R", &[port]);
+    wait_until(20, "the socket", || socket(&s, "R").exists());
+    let mut producer = loadgen(&s, "R", &["1", "300000", "manual", "10", "50"]);
+    wait_until(30, "some records", || distinct(&r) > 20_000);
+    recv.kill();
+    let recv = receiver(&r, port);
+    assert!(producer.wait().unwrap().success());
+    wait_until(60, "every record", || distinct(&r) == 300_000);
+    assert_complete(&r, 1, 300_000);
+    assert!(send.stop().success());
+    assert!(recv.stop().success());
+}
+
+#[test]
+fn a_sender_killed_mid_stream_resumes_from_its_spool() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, r) = (dir.path().join("send"), dir.path().join("recv"));
+    let port = free_port();
+    let recv = receiver(&r, port);
+    let send = sender(&s, "K", &[port]);
+    wait_until(20, "the socket", || socket(&s, "K").exists());
+    let mut producer = loadgen(&s, "K", &["1", "300000", "manual", "10", "50"]);
+    wait_until(30, "some records", || distinct(&r) > 20_000);
+    send.kill();
+    let send = sender(&s, "K", &[port]);
+    assert!(producer.wait().unwrap().success());
+    wait_until(60, "every record", || distinct(&r) == 300_000);
+    assert_complete(&r, 1, 300_000);
+    assert!(send.stop().success());
+    assert!(recv.stop().success());
+}
