@@ -12,6 +12,8 @@ use serde_json::{json, Map, Value};
 
 use hog_core::units;
 
+use crate::inspect::{parse_time, CatArgs, Format};
+
 /// What the command line asks for.
 #[derive(Debug, PartialEq)]
 pub enum Command {
@@ -26,6 +28,15 @@ pub enum Command {
         /// Directory for the demo's output and stat store.
         out: Option<PathBuf>,
     },
+    /// List the bindings of a data file.
+    Ls {
+        /// The file.
+        file: PathBuf,
+        /// Show internal bindings too.
+        all: bool,
+    },
+    /// Print the records of a data file in time order.
+    Cat(CatArgs),
 }
 
 /// Arguments of a run.
@@ -53,6 +64,8 @@ hog: drains structured logs that programs write into shared-memory rings
 usage: hog [-d <dir>] [-g group+] [-p t s host:port+] [-s port] [-c] [-m <dir>] [-z]
            [--no-recovery] [--config FILE] [--print-config]
        hog demo [--out DIR]
+       hog ls FILE [--all]
+       hog cat FILE [--series NAME] [--format json|csv] [--from TIME] [--to TIME]
        hog --help | --version
 
 modes (the last of -p/-s wins):
@@ -79,6 +92,14 @@ flags:
 
 settings merge in the order: defaults < --config file < HOG_* environment
 variables (HOG_LOG_LEVEL=debug, HOG_SINK__DISK__DIR=...) < flags.
+
+data files (written by this hog, the C++ hog or fregion.H):
+  ls FILE        list bindings with their types and counts (--all: internal too)
+  cat FILE       print records in time order, one JSON value a line: the log
+                 (or transactions) series, else every series; --series NAME
+                 picks one; --format csv; --from/--to TIME keep records whose
+                 datetime is in [from, to) (µs since the epoch, or
+                 YYYY-MM-DD[THH:MM[:SS[.ffffff]]][Z|+HH:MM], local by default)
 ";
 
 /// Reads the arguments after the program name.
@@ -87,6 +108,8 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         None | Some("-?" | "--help" | "-h") => return Ok(Command::Help),
         Some("--version" | "-V") => return Ok(Command::Version),
         Some("demo") => return parse_demo(&args[1..]),
+        Some("ls") => return parse_ls(&args[1..]),
+        Some("cat") => return parse_cat(&args[1..]),
         _ => {}
     }
     let mut run = RunArgs::default();
@@ -176,6 +199,62 @@ fn parse_demo(args: &[String]) -> Result<Command, CliError> {
         }),
         _ => Err(CliError("usage: hog demo [--out DIR]".into())),
     }
+}
+
+fn parse_ls(args: &[String]) -> Result<Command, CliError> {
+    match args {
+        [file] => Ok(Command::Ls {
+            file: PathBuf::from(file),
+            all: false,
+        }),
+        [file, all] | [all, file] if all == "--all" => Ok(Command::Ls {
+            file: PathBuf::from(file),
+            all: true,
+        }),
+        _ => Err(CliError("usage: hog ls FILE [--all]".into())),
+    }
+}
+
+fn parse_cat(args: &[String]) -> Result<Command, CliError> {
+    const USAGE: &str =
+        "usage: hog cat FILE [--series NAME] [--format json|csv] [--from TIME] [--to TIME]";
+    let mut cat = CatArgs::default();
+    let mut file = None;
+    let mut i = 0;
+    while i < args.len() {
+        let arg = args[i].as_str();
+        let value = |i: usize| {
+            args.get(i + 1)
+                .cloned()
+                .ok_or_else(|| CliError(format!("{arg} needs a value; {USAGE}")))
+        };
+        match arg {
+            "--series" => cat.series = Some(value(i)?),
+            "--format" => {
+                cat.format = match value(i)?.as_str() {
+                    "json" => Format::Json,
+                    "csv" => Format::Csv,
+                    other => {
+                        return Err(CliError(format!("unknown format '{other}' (json or csv)")))
+                    }
+                }
+            }
+            "--from" => cat.from = Some(parse_time(&value(i)?).map_err(CliError)?),
+            "--to" => cat.to = Some(parse_time(&value(i)?).map_err(CliError)?),
+            f if f.starts_with('-') => {
+                return Err(CliError(format!("unknown option {f}; {USAGE}")))
+            }
+            f if file.is_none() => {
+                file = Some(PathBuf::from(f));
+                i += 1;
+                continue;
+            }
+            _ => return Err(CliError(USAGE.into())),
+        }
+        i += 2;
+    }
+    cat.file = file.ok_or_else(|| CliError(USAGE.into()))?;
+    Ok(Command::Cat(cat))
 }
 
 /// The arguments from `i` up to the next one starting with `-`.
@@ -283,6 +362,46 @@ mod tests {
             error(&["-g", "A", "stray", "--bogus"]),
             "invalid argument: --bogus"
         );
+    }
+
+    #[test]
+    fn ls_and_cat_take_a_file_and_their_options() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            parse(&args(&["ls", "f.log", "--all"])).unwrap(),
+            Command::Ls {
+                file: "f.log".into(),
+                all: true
+            }
+        );
+        let Command::Cat(c) = parse(&args(&[
+            "cat",
+            "f.log",
+            "--series",
+            "x",
+            "--format",
+            "csv",
+            "--from",
+            "5",
+            "--to",
+            "1970-01-01T00:00:01Z",
+        ]))
+        .unwrap() else {
+            panic!("a cat")
+        };
+        assert_eq!(
+            (c.file.to_str(), c.series.as_deref(), c.format, c.from, c.to),
+            (
+                Some("f.log"),
+                Some("x"),
+                Format::Csv,
+                Some(5),
+                Some(1_000_000)
+            )
+        );
+        assert!(parse(&args(&["cat"])).is_err());
+        assert!(parse(&args(&["cat", "f", "--format", "xml"])).is_err());
+        assert!(parse(&args(&["cat", "f", "--from", "yesterday"])).is_err());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod inspect;
 pub mod logging;
 pub mod plugins;
 pub mod run;

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use hog_host::cli::{self, Command};
-use hog_host::{config, demo, logging, run};
+use hog_host::{config, demo, inspect, logging, run};
 
 fn main() -> ExitCode {
     // A peer that goes away must not kill hog: writes report EPIPE instead.
@@ -26,6 +26,16 @@ fn main() -> ExitCode {
             println!("hog {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
+        Command::Ls { file, all } => {
+            inspected(inspect::ls(&file, all, &mut std::io::stdout().lock()))
+        }
+        Command::Cat(args) => {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            let result = inspect::cat(&args, &mut out).and_then(|()| {
+                std::io::Write::flush(&mut out).map_err(inspect::InspectError::from)
+            });
+            inspected(result)
+        }
         Command::Demo { out } => {
             logging::init("info");
             finish(runtime().block_on(demo::demo(out)))
@@ -42,6 +52,16 @@ fn main() -> ExitCode {
             logging::init(&config.log_level);
             finish(runtime().block_on(run::run(config)).map(|_| ()))
         }
+    }
+}
+
+/// The exit of `hog ls`/`hog cat`: a closed output (`| head`) is no
+/// failure.
+fn inspected(result: Result<(), inspect::InspectError>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.output_closed() => ExitCode::SUCCESS,
+        Err(e) => fatal(&e.to_string()),
     }
 }
 

@@ -101,7 +101,12 @@ impl Default for Config {
             sink: BTreeMap::from([
                 (
                     "disk".to_string(),
-                    builtin(json!({"dir": DEFAULT_DIR, "consolidate": false, "compress": false})),
+                    builtin(json!({
+                        "dir": DEFAULT_DIR,
+                        "consolidate": false,
+                        "compress": false,
+                        "fsync": false,
+                    })),
                 ),
                 (
                     "tcp".to_string(),

@@ -1,0 +1,277 @@
+//! Local mode end to end, as hobbes' hog is run: `hog -g G -m DIR -d
+//! DIR/$GROUP/$DATE/data` with real producer processes. Files land as
+//! `G/YYYY.MM.DD/data-N.log`, one per producer thread (one for all with
+//! `-c`), and `hog cat` reads them back exactly and in order; a hog killed
+//! with SIGKILL mid-stream and restarted continues the same file with no
+//! record lost or duplicated; the mode line is hobbes' local one.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use hog_core::fregion::Reader;
+use support::{example_program, hog, wait_until};
+
+/// A hog run with command-line flags only, its stdout and stderr in files.
+struct Running {
+    child: Child,
+    out: PathBuf,
+    err: PathBuf,
+}
+
+impl Running {
+    fn start(dir: &Path, extra: &[&str]) -> Running {
+        let (out, err) = (dir.join("hog.out"), dir.join("hog.err"));
+        let open = |p: &Path| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .unwrap()
+        };
+        let template = format!("{}/$GROUP/$DATE/data", dir.display());
+        let child = hog()
+            .args(["-g", "G", "-m"])
+            .arg(dir)
+            .args(["-d", &template])
+            .args(extra)
+            .env("RUST_LOG", "info")
+            .stdout(open(&out))
+            .stderr(open(&err))
+            .spawn()
+            .expect("hog starts");
+        wait_until(20, "the registration socket", || {
+            dir.join("hstore.G.sk").exists()
+        });
+        Running { child, out, err }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.err).unwrap_or_default()
+    }
+
+    fn stdout(&self) -> String {
+        std::fs::read_to_string(&self.out).unwrap_or_default()
+    }
+
+    fn stop(mut self) {
+        // SAFETY: signalling our own child process.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        assert!(self.child.wait().unwrap().success(), "{}", self.log());
+    }
+
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn loadgen(dir: &Path, args: &[&str]) -> Child {
+    Command::new(example_program("hog-producer", "loadgen"))
+        .arg("G")
+        .arg(dir)
+        .args(args)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("loadgen starts")
+}
+
+fn finish(mut producer: Child) {
+    assert!(producer.wait().unwrap().success(), "loadgen failed");
+}
+
+/// The data files under `dir/G`, which must all be in one date directory
+/// named `YYYY.MM.DD`.
+fn data_files(dir: &Path) -> Vec<PathBuf> {
+    let g = dir.join("G");
+    let Ok(dates) = std::fs::read_dir(&g) else {
+        return Vec::new();
+    };
+    let dates: Vec<PathBuf> = dates.map(|e| e.unwrap().path()).collect();
+    assert!(dates.len() <= 1, "one date directory: {dates:?}");
+    let Some(date) = dates.first() else {
+        return Vec::new();
+    };
+    let name = date.file_name().unwrap().to_string_lossy().into_owned();
+    let b = name.as_bytes();
+    assert!(
+        b.len() == 10
+            && b[4] == b'.'
+            && b[7] == b'.'
+            && name.replace('.', "").parse::<u32>().is_ok(),
+        "YYYY.MM.DD: {name}"
+    );
+    let mut files: Vec<PathBuf> = std::fs::read_dir(date)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Records held by the file (the length of its `seq` series).
+fn records(path: &Path) -> u64 {
+    Reader::open(path)
+        .ok()
+        .and_then(|r| r.series("seq").and_then(|s| s.len()).ok())
+        .unwrap_or(0)
+}
+
+fn total(dir: &Path) -> u64 {
+    data_files(dir).iter().map(|f| records(f)).sum()
+}
+
+/// `hog cat` of one series of `file`: its values.
+fn cat(file: &Path, series: &str) -> Vec<i64> {
+    let out = hog()
+        .arg("cat")
+        .arg(file)
+        .args(["--series", series])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.parse().expect("a number per line"))
+        .collect()
+}
+
+#[test]
+fn local_mode_writes_one_file_per_producer_thread_that_reads_back_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let running = Running::start(d, &[]);
+    finish(loadgen(d, &["2", "20000"]));
+    wait_until(30, "every record", || total(d) == 40_000);
+    wait_until(10, "closed streams", || {
+        running.log().matches("stream closed").count() == 2
+    });
+    let stdout = running.stdout();
+    running.stop();
+
+    assert!(
+        stdout.contains(&format!(
+            "hog running in mode : |local={{ dir=\"{d}/$GROUP/$DATE/data\", serverDir=\"{d}\", groups={{\"G\"}} }}|",
+            d = d.display()
+        )),
+        "{stdout}"
+    );
+    let files = data_files(d);
+    assert_eq!(
+        files
+            .iter()
+            .map(|f| f.file_name().unwrap().to_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["data-0.log", "data-1.log"]
+    );
+    let mut bases = Vec::new();
+    for f in &files {
+        let values = cat(f, "seq");
+        let base = values[0] - values[0] % 1_000_000;
+        assert_eq!(
+            values,
+            (base..base + 20_000).collect::<Vec<_>>(),
+            "{}",
+            f.display()
+        );
+        bases.push(base);
+        // The default `cat` prints the log: every record, in order.
+        let out = hog().arg("cat").arg(f).output().unwrap();
+        let log = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(log.lines().count(), 20_000);
+        assert_eq!(
+            log.lines().next().unwrap(),
+            format!("{{\"ctor\":\"seq\",\"tag\":0,\"value\":{base}}}")
+        );
+    }
+    bases.sort();
+    assert_eq!(bases, [0, 1_000_000]);
+    let ls = hog().arg("ls").arg(&files[0]).output().unwrap();
+    let ls = String::from_utf8(ls.stdout).unwrap();
+    assert!(
+        ls.contains(
+            "seq         fseq(long, 10000)  (20000 records in 2 batches, newest batch first)"
+        ),
+        "{ls}"
+    );
+}
+
+#[test]
+fn consolidation_puts_equally_typed_producers_into_one_file_and_appends_later_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hog = Running::start(d, &["-c"]);
+    finish(loadgen(d, &["2", "5000"]));
+    wait_until(30, "every record", || total(d) == 10_000);
+    finish(loadgen(d, &["1", "3000"]));
+    wait_until(30, "the later producer's records", || total(d) == 13_000);
+    hog.stop();
+    let files = data_files(d);
+    assert_eq!(files.len(), 1, "{files:?}");
+    let values = cat(&files[0], "seq");
+    for base in [0, 1_000_000] {
+        let of: Vec<i64> = values
+            .iter()
+            .copied()
+            .filter(|v| v - v % 1_000_000 == base)
+            .collect();
+        let n = if base == 0 { 8_000 } else { 5_000 };
+        let mut want: Vec<i64> = (base..base + 5_000).collect();
+        if base == 0 {
+            want.extend(0..3_000);
+        }
+        assert_eq!(of.len(), n);
+        assert_eq!(of, want, "each producer thread's records in order");
+    }
+}
+
+#[test]
+fn hog_killed_mid_stream_continues_the_same_file_with_nothing_lost_or_duplicated() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let records_n: i64 = 400_000;
+    let mut hog = Running::start(d, &[]);
+    let producer = loadgen(d, &["1", &records_n.to_string(), "manual", "10", "50"]);
+    for round in 1..=2 {
+        let seen = total(d);
+        wait_until(60, "progress before the kill", || total(d) > seen + 20_000);
+        hog.kill();
+        std::thread::sleep(std::time::Duration::from_millis(100 * round));
+        hog = Running::start(d, &[]);
+    }
+    finish(producer);
+    wait_until(90, "every record", || total(d) as i64 >= records_n);
+    wait_until(10, "the stream closed", || {
+        hog.log().contains("stream closed")
+    });
+    let log = hog.log();
+    hog.stop();
+    assert_eq!(
+        log.matches("re-attaching a stream left unfinished").count(),
+        2,
+        "{log}"
+    );
+    let files = data_files(d);
+    assert_eq!(files.len(), 1, "the same file continued: {files:?}");
+    assert_eq!(cat(&files[0], "seq"), (0..records_n).collect::<Vec<_>>());
+    let r = Reader::open(&files[0]).unwrap();
+    let txns = r.series("transactions").unwrap();
+    // 50 records a transaction, then the final commit of an empty one.
+    assert_eq!(txns.len().unwrap() as i64, records_n / 50 + 1);
+    let last = txns.iter().last().unwrap().unwrap().1.to_json();
+    assert_eq!(last["entries"], serde_json::json!([]));
+}
