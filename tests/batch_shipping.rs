@@ -35,14 +35,22 @@ fn receiver(dir: &Path, port: u16) -> Hog {
 
 /// A batchsend hog for `group`, started with hobbes' flags.
 fn sender(dir: &Path, group: &str, destinations: &[u16]) -> Hog {
+    sender_with(dir, group, destinations, "")
+}
+
+/// A batchsend hog with extra `[sink.tcp]` settings from a config file.
+fn sender_with(dir: &Path, group: &str, destinations: &[u16], tcp: &str) -> Hog {
     std::fs::create_dir_all(dir).unwrap();
+    let config = write(dir, "hog.toml", &format!("[sink.tcp]\n{tcp}"));
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(dir.join("hog.log"))
         .unwrap();
     let mut cmd = support::hog();
-    cmd.arg("-m")
+    cmd.arg("--config")
+        .arg(config)
+        .arg("-m")
         .arg(dir)
         .arg("-d")
         .arg(format!("{}/$GROUP/$DATE/data", dir.display()))
@@ -143,6 +151,13 @@ fn a_batchsend_hog_ships_every_record_in_order() {
         60_000,
         "no duplicates"
     );
+    let before = cpu_ticks(send.pid()) + cpu_ticks(recv.pid());
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let used = cpu_ticks(send.pid()) + cpu_ticks(recv.pid()) - before;
+    assert!(
+        used < 20,
+        "idle sender and receiver used {used} ticks in 2 s"
+    );
     assert!(send.stop().success());
     assert!(recv.stop().success());
     let spools = std::fs::read_dir(s.join("hog-tcp-spools"))
@@ -151,17 +166,43 @@ fn a_batchsend_hog_ships_every_record_in_order() {
     assert_eq!(spools, 0, "delivered spools are removed");
 }
 
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// A peer that accepts connections and reads, but never acknowledges.
+fn silent_peer() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut conn = conn;
+                let _ = std::io::copy(&mut conn, &mut std::io::sink());
+            });
+        }
+    });
+    port
+}
+
 #[test]
-fn a_destination_that_is_down_holds_nobody_back() {
+fn a_destination_that_is_down_or_silent_holds_nobody_back() {
     let dir = tempfile::tempdir().unwrap();
     let (s, r1, r2) = (
         dir.path().join("send"),
         dir.path().join("r1"),
         dir.path().join("r2"),
     );
-    let (p1, p2) = (free_port(), free_port());
+    let (p1, p2, p3) = (free_port(), free_port(), silent_peer());
     let _up = receiver(&r1, p1);
-    let send = sender(&s, "D", &[p2, p1]);
+    let send = sender_with(&s, "D", &[p2, p3, p1], "ack_timeout = \"1s\"\n");
     wait_until(20, "the socket", || socket(&s, "D").exists());
     let mut producer = loadgen(&s, "D", &["1", "20000"]);
     assert!(producer.wait().unwrap().success());
@@ -172,7 +213,72 @@ fn a_destination_that_is_down_holds_nobody_back() {
     let _late = receiver(&r2, p2);
     wait_until(30, "the late destination", || distinct(&r2) == 20_000);
     assert_complete(&r2, 1, 20_000);
+    let log = send.log();
+    let silent = format!("127.0.0.1:{p3} (group D): handshake");
+    assert!(log.contains(&silent), "the silent peer is detected: {log}");
     assert!(send.stop().success());
+}
+
+#[test]
+fn a_full_spool_holds_the_producer_back_and_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, r) = (dir.path().join("send"), dir.path().join("recv"));
+    let port = free_port();
+    let send = sender_with(&s, "B", &[port], "spool_limit = \"256KB\"\n");
+    wait_until(20, "the socket", || socket(&s, "B").exists());
+    let mut producer = loadgen(&s, "B", &["1", "200000"]);
+    wait_until(20, "the spool to fill", || {
+        send.log().contains("spool is full")
+    });
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        producer.try_wait().unwrap().is_none(),
+        "the Reliable producer is held back"
+    );
+    let recv = receiver(&r, port);
+    assert!(producer.wait().unwrap().success());
+    wait_until(60, "every record", || distinct(&r) == 200_000);
+    assert_complete(&r, 1, 200_000);
+    assert!(send.stop().success());
+    assert!(recv.stop().success());
+}
+
+#[test]
+fn a_spool_that_drops_oldest_says_what_it_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("send");
+    let port = free_port();
+    let tcp = "spool_limit = \"64KB\"\nwhen_full = \"drop_oldest\"\n";
+    let send = sender_with(&s, "X", &[port], tcp);
+    wait_until(20, "the socket", || socket(&s, "X").exists());
+    let mut producer = loadgen(&s, "X", &["1", "100000"]);
+    assert!(
+        producer.wait().unwrap().success(),
+        "the producer is never held back"
+    );
+    wait_until(20, "the loss report", || send.log().contains("DROPPED"));
+    let bytes: u64 = walk(&s)
+        .iter()
+        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
+        .sum();
+    assert!(
+        bytes < 2 << 20,
+        "the spool stays bounded: {bytes} bytes on disk"
+    );
+    assert!(send.stop().success());
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else if path.to_string_lossy().contains(".spool") {
+            out.push(path);
+        }
+    }
+    out
 }
 
 #[test]
