@@ -318,3 +318,108 @@ fn a_sender_killed_mid_stream_resumes_from_its_spool() {
     assert!(send.stop().success());
     assert!(recv.stop().success());
 }
+
+/// A batchrecv hog as hobbes runs it (`-s PORT -d TEMPLATE`), listening on
+/// loopback only, writing through the disk sink.
+fn batchrecv(dir: &Path, port: u16, extra: &[&str]) -> Hog {
+    std::fs::create_dir_all(dir).unwrap();
+    let config = write(dir, "recv.toml", "[receiver]\nlisten = \"127.0.0.1\"\n");
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("hog.log"))
+        .unwrap();
+    let mut cmd = support::hog();
+    cmd.arg("--config")
+        .arg(config)
+        .arg("-m")
+        .arg(dir)
+        .args(["-s", &port.to_string(), "-d"])
+        .arg(format!("{}/$GROUP/$DATE/data", dir.display()))
+        .args(extra)
+        .stdout(std::process::Stdio::null())
+        .stderr(log);
+    Hog::spawn(cmd, &dir.join("hog.log"))
+}
+
+/// The values of series `seq` of every data file under `dir`, per file.
+fn files(dir: &Path) -> Vec<Vec<i64>> {
+    let mut out = Vec::new();
+    let mut paths: Vec<PathBuf> = walk_all(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let Ok(reader) = hog_core::fregion::Reader::open(&path) else {
+            continue;
+        };
+        let Ok(series) = reader.series("seq") else {
+            continue;
+        };
+        let values = series
+            .iter()
+            .map(|v| match v.expect("a value").1 {
+                hog_core::types::Value::Long(n) => n,
+                other => panic!("not a long: {other:?}"),
+            })
+            .collect();
+        out.push(values);
+    }
+    out
+}
+
+fn walk_all(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk_all(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn batchrecv_writes_the_files_local_mode_writes() {
+    for consolidate in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let (s, r) = (dir.path().join("send"), dir.path().join("recv"));
+        let port = free_port();
+        let recv = batchrecv(&r, port, if consolidate { &["-c"] } else { &[] });
+        let send = sender(&s, "F", &[port]);
+        wait_until(20, "the socket", || socket(&s, "F").exists());
+        let mut producer = loadgen(&s, "F", &["2", "20000"]);
+        assert!(producer.wait().unwrap().success());
+        let total = || files(&r.join("F")).iter().map(Vec::len).sum::<usize>();
+        wait_until(30, "every record in files", || total() == 40_000);
+        assert!(send.stop().success());
+        assert!(recv.stop().success());
+        let per_file = files(&r.join("F"));
+        if consolidate {
+            assert_eq!(per_file.len(), 1, "-c: one file for equally-typed streams");
+            let mut threads: Vec<Vec<i64>> = vec![Vec::new(), Vec::new()];
+            for v in &per_file[0] {
+                threads[(v / 1_000_000) as usize].push(*v);
+            }
+            for (t, values) in threads.iter().enumerate() {
+                let base = t as i64 * 1_000_000;
+                assert_eq!(*values, (base..base + 20_000).collect::<Vec<_>>());
+            }
+        } else {
+            assert_eq!(per_file.len(), 2, "one file per stream");
+            let mut bases: Vec<i64> = per_file
+                .iter()
+                .map(|values| {
+                    let base = values[0] - values[0] % 1_000_000;
+                    assert_eq!(*values, (base..base + 20_000).collect::<Vec<_>>());
+                    base
+                })
+                .collect();
+            bases.sort_unstable();
+            assert_eq!(bases, [0, 1_000_000]);
+        }
+    }
+}
