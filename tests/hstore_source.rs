@@ -252,7 +252,6 @@ fn one_hog_per_group_and_directory_and_a_dead_hogs_lock_is_taken_over() {
 
 #[test]
 fn the_demo_lands_every_record() {
-    plugin_library("example-sink");
     let dir = tempfile::tempdir().unwrap();
     let out = support::run(support::hog().arg("demo").arg("--out").arg(dir.path()));
     assert!(out.status.success(), "{}", support::stderr(&out));

@@ -1,15 +1,16 @@
 //! `hog demo`: hog's main job end to end on an embedded configuration.
 //!
-//! hog serves group `demo` on a fresh directory; two producer threads of
-//! this process log sequence numbers into shared-memory rings with the
-//! producer library (the same protocol as hobbes `storage.H`); hog drains
-//! them through the SQLite stat store into the example sink plugin, loaded
-//! dynamically from the plugin directory. The demo then says where the
-//! records landed and how many there are.
+//! hog serves group `demo` in local mode on a fresh directory; two producer
+//! threads of this process log sequence numbers into shared-memory rings
+//! with the producer library (the same protocol as hobbes `storage.H`); hog
+//! drains them through the disk sink into hobbes fregion files, recording
+//! progress in the SQLite stat store. The demo then reads the files back and
+//! says where the records landed and how many there are.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use hog_core::fregion::Reader;
 use hog_producer::{CommitMethod, Group, Qos};
 use serde_json::{json, Map};
 use tokio::sync::watch;
@@ -34,10 +35,10 @@ pub async fn demo(out: Option<PathBuf>) -> Result<(), RunError> {
     std::fs::create_dir_all(&out).map_err(|e| fail(&out.display().to_string(), &e))?;
     let file = out.join("demo.toml");
     std::fs::write(&file, DEMO_TOML).map_err(|e| fail(&file.display().to_string(), &e))?;
-    let records = out.join("records.jsonl");
+    let template = format!("{}/$GROUP/$DATE/data", out.display());
     let mut overrides = Map::new();
     overrides.insert("store_dir".into(), json!(out));
-    overrides.insert("sink".into(), json!({"example": {"path": records}}));
+    overrides.insert("sink".into(), json!({"disk": {"dir": template}}));
     let config = config::load(Some(&file), &overrides).map_err(|e| RunError(e.to_string()))?;
 
     let (stop, shutdown) = watch::channel(false);
@@ -57,8 +58,9 @@ pub async fn demo(out: Option<PathBuf>) -> Result<(), RunError> {
         .map_err(|e| fail("producer", &e))??;
     let produced = started.elapsed();
     let expected = THREADS * RECORDS;
+    let data = out.join("demo");
     wait_for(Duration::from_secs(60), || {
-        count_records(&records) >= expected || hog.is_finished()
+        count_records(&data).0 >= expected || hog.is_finished()
     })
     .await;
     let _ = stop.send(true);
@@ -69,12 +71,17 @@ pub async fn demo(out: Option<PathBuf>) -> Result<(), RunError> {
             stats.transactions, stats.bytes
         );
     }
+    let (landed, files) = count_records(&data);
     println!(
-        "{THREADS} producer threads logged {expected} records in {:.1} ms; {} landed in {}",
+        "{THREADS} producer threads logged {expected} records in {:.1} ms; {landed} landed in:",
         produced.as_secs_f64() * 1e3,
-        count_records(&records),
-        records.display()
     );
+    for file in &files {
+        println!("  {}", file.display());
+    }
+    if let Some(file) = files.first() {
+        println!("read them with: hog cat {} | head", file.display());
+    }
     Ok(())
 }
 
@@ -103,13 +110,24 @@ fn produce(dir: &Path) -> Result<(), RunError> {
     })
 }
 
-/// Records in the example sink's file: 12 bytes (id + long) each.
-fn count_records(path: &Path) -> u64 {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .map(|v| v["size"].as_u64().unwrap_or(0) / 12)
-        .sum()
+/// Records in the data files under `dir` (the length of their `seq`
+/// series), and the files.
+fn count_records(dir: &Path) -> (u64, Vec<PathBuf>) {
+    let mut files = Vec::new();
+    for date in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        for file in std::fs::read_dir(date.path()).into_iter().flatten().flatten() {
+            if file.path().extension().is_some_and(|x| x == "log") {
+                files.push(file.path());
+            }
+        }
+    }
+    files.sort();
+    let records = files
+        .iter()
+        .filter_map(|f| Reader::open(f).ok())
+        .filter_map(|r| r.series("seq").and_then(|s| s.len()).ok())
+        .sum();
+    (records, files)
 }
 
 async fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) {
