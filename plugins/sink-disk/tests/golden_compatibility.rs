@@ -137,3 +137,29 @@ fn consolidated_manual_commit_runs_share_one_file_as_in_the_cpp_hog() {
         "local_default_VecTxn",
     );
 }
+
+#[test]
+fn tuples_whose_offsets_crash_the_cpp_hog_are_stored_and_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sink = sink(dir.path(), json!({}));
+    let (info, txns) = golden_stream("auto_tuple_with_string", 1, 77);
+    sink.open_stream(&info).unwrap();
+    write(&mut sink, &info, 0, &txns);
+    let path = sink.file_of(1).unwrap().to_path_buf();
+    sink.shutdown().unwrap();
+    let r = read(&path);
+    let shm = golden("shm/auto_tuple_with_string.json");
+    let mut expected: std::collections::BTreeMap<String, Vec<Json>> = Default::default();
+    for t in shm["transactions"].as_array().unwrap() {
+        for rec in t["records"].as_array().unwrap() {
+            expected
+                .entry(rec["stmt"].as_str().unwrap().to_string())
+                .or_default()
+                .push(rec["value"].clone());
+        }
+    }
+    assert!(!expected.is_empty());
+    for (name, want) in expected {
+        assert_eq!(values(&r, &name), want, "{name}");
+    }
+}
