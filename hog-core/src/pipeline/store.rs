@@ -74,6 +74,11 @@ impl StatStoreHandle {
         blocking(&self.object, |s| s.unfinished_streams().into()).await
     }
 
+    /// The store's report for people, as JSON.
+    pub async fn report(&self) -> Result<String, PluginError> {
+        blocking(&self.object, |s| s.report().map(|r| r.to_string()).into()).await
+    }
+
     /// Records that `session_id` recovered a stream.
     pub async fn mark_recovered(&self, stream_id: u64, session_id: u64) -> Result<(), PluginError> {
         blocking(&self.object, move |s| {

@@ -98,6 +98,13 @@ pub trait StatStore: Send + 'static {
     /// Records that `session_id` recovered the stream: no later start
     /// repeats it.
     fn mark_recovered(&mut self, stream_id: u64, session_id: u64) -> Result<(), PluginError>;
+
+    /// A JSON report for people (`hog stat`): sessions, open and unfinished
+    /// streams with each sink's backlog, recovery history. Its shape is the
+    /// store's own.
+    fn report(&mut self) -> Result<String, PluginError> {
+        Ok("{}".into())
+    }
 }
 
 /// The FFI-safe form of [`StatStore`], as a plugin library exports it.
@@ -123,6 +130,8 @@ pub trait FfiStatStore: Send {
     /// See [`StatStore::mark_recovered`].
     #[sabi(last_prefix_field)]
     fn mark_recovered(&mut self, stream_id: u64, session_id: u64) -> RResult<(), PluginError>;
+    /// See [`StatStore::report`].
+    fn report(&mut self) -> RResult<RString, PluginError>;
 }
 
 /// A boxed stat-store object that crosses the plugin boundary.
@@ -154,6 +163,9 @@ impl<S: StatStore> FfiStatStore for Fenced<S> {
     }
     fn mark_recovered(&mut self, stream_id: u64, session_id: u64) -> RResult<(), PluginError> {
         self.call(|s| s.mark_recovered(stream_id, session_id))
+    }
+    fn report(&mut self) -> RResult<RString, PluginError> {
+        self.call(|s| s.report().map(RString::from))
     }
 }
 

@@ -23,10 +23,12 @@ mod connection;
 mod decode;
 mod error;
 mod options;
+mod report;
+mod retention;
 mod schema;
 mod store;
 
-pub use options::{Options, Synchronous, DEFAULT_BUSY_TIMEOUT_MS};
+pub use options::{Options, Synchronous, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_RETENTION};
 pub use schema::SCHEMA_VERSION;
 pub use store::SqliteStore;
 

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use hog_core::plugin::PluginError;
+use hog_core::units::Span;
 use serde::{Deserialize, Serialize};
 
 /// `busy_timeout` when the options leave it out: 5 s.
@@ -20,6 +21,9 @@ pub struct Options {
     /// How long a call waits for another process's lock, in ms.
     #[serde(default = "default_busy_timeout")]
     pub busy_timeout: u64,
+    /// Finished history older than this is pruned when the store opens.
+    #[serde(default = "default_retention")]
+    pub retention: Span,
 }
 
 /// SQLite's `synchronous` setting, as far as the store allows it.
@@ -49,6 +53,13 @@ fn default_busy_timeout() -> u64 {
     DEFAULT_BUSY_TIMEOUT_MS
 }
 
+/// Finished history is kept a week by default.
+pub const DEFAULT_RETENTION: std::time::Duration = std::time::Duration::from_secs(7 * 86_400);
+
+fn default_retention() -> Span {
+    Span(DEFAULT_RETENTION)
+}
+
 impl Options {
     /// The default options for the database file `path`.
     pub fn new(path: impl AsRef<Path>) -> Self {
@@ -56,6 +67,7 @@ impl Options {
             path: path.as_ref().to_path_buf(),
             synchronous: Synchronous::default(),
             busy_timeout: DEFAULT_BUSY_TIMEOUT_MS,
+            retention: default_retention(),
         }
     }
 

@@ -57,6 +57,10 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE streams ADD COLUMN prev_cursor_seq INTEGER;
     ALTER TABLE streams ADD COLUMN prev_cursor_pos INTEGER;
     ",
+    // 3: when a stream closed, for retention.
+    "
+    ALTER TABLE streams ADD COLUMN closed_at_ns INTEGER;
+    ",
 ];
 
 /// The schema version this code writes: the number of migrations it knows.

@@ -12,7 +12,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::error::Place;
 use crate::options::Options;
-use crate::{connection, decode, schema};
+use crate::{connection, decode, report, retention, schema};
 
 /// Streams that are not recovered and either still open or behind at some
 /// sink that recorded progress, in registration order.
@@ -67,6 +67,15 @@ impl SqliteStore {
             ));
         } else {
             logger.debug(&format!("opened stat store {path}"));
+        }
+        let cutoff =
+            now_ns().saturating_sub(options.retention.0.as_nanos().min(i64::MAX as u128) as i64);
+        let (streams, sessions) = retention::prune(&mut conn, &place, cutoff)?;
+        if streams + sessions > 0 {
+            logger.info(&format!(
+                "stat store {path}: pruned {streams} finished streams and {sessions} sessions older than {}",
+                hog_core::units::format_timespan(options.retention.0)
+            ));
         }
         Ok(Self {
             conn,
@@ -269,8 +278,8 @@ impl StatStore for SqliteStore {
             None => 0,
             Some(id) => self
                 .conn
-                .prepare_cached("UPDATE streams SET end_seq = ?2 WHERE id = ?1")
-                .and_then(|mut update| update.execute(params![id, end]))
+                .prepare_cached("UPDATE streams SET end_seq = ?2, closed_at_ns = ?3 WHERE id = ?1")
+                .and_then(|mut update| update.execute(params![id, end, now_ns()]))
                 .map_err(|e| self.place.sql(&what, e))?,
         };
         if changed == 0 {
@@ -314,6 +323,10 @@ impl StatStore for SqliteStore {
             unfinished.len()
         ));
         Ok(unfinished)
+    }
+
+    fn report(&mut self) -> Result<String, PluginError> {
+        report::report(&self.conn, &self.place, &self.path)
     }
 
     fn mark_recovered(&mut self, stream_id: u64, session_id: u64) -> Result<(), PluginError> {

@@ -57,8 +57,8 @@ fn the_module_builds_a_working_store_from_json_options() {
     assert_eq!(unfinished[0].cursor, RSome(cursor));
 
     let logged = LOGGED.lock().unwrap().clone();
-    assert_eq!(SCHEMA_VERSION, 2);
-    let created = format!("created stat store {} (schema version 2)", path.display());
+    assert_eq!(SCHEMA_VERSION, 3);
+    let created = format!("created stat store {} (schema version 3)", path.display());
     assert!(
         logged
             .iter()

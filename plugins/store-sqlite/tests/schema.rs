@@ -1,5 +1,5 @@
 //! The file's settings and schema versioning: a fresh file is in WAL mode at
-//! schema version 2, a version 1 file is migrated keeping its data, data
+//! schema version 3, a version 1 file is migrated keeping its data, data
 //! survives a reopen, and a file from a newer hog, a foreign file or bad
 //! options are refused with messages that say why.
 
@@ -12,7 +12,10 @@ use abi_stable::std_types::{RNone, RSome, RStr, RVec};
 use hog_core::plugin::{
     progress, ErrorKind, LogLevel, Logger, SourceCursor, StatStore, StreamInfo, UnfinishedStream,
 };
-use store_sqlite::{Options, SqliteStore, Synchronous, DEFAULT_BUSY_TIMEOUT_MS, SCHEMA_VERSION};
+use hog_core::units::Span;
+use store_sqlite::{
+    Options, SqliteStore, Synchronous, DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_RETENTION, SCHEMA_VERSION,
+};
 
 use common::{int, raw, session, stream};
 
@@ -24,12 +27,12 @@ fn fresh_file_is_wal_at_schema_version_2_in_a_created_directory() {
     assert_eq!(store.path(), path);
     assert!(path.is_file());
 
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(SCHEMA_VERSION, 3);
     let mode: String = raw(&path)
         .query_row("PRAGMA journal_mode", [], |row| row.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
-    assert_eq!(int(&path, "SELECT version FROM schema_version"), 2);
+    assert_eq!(int(&path, "SELECT version FROM schema_version"), 3);
     assert_eq!(int(&path, "SELECT count(*) FROM schema_version"), 1);
     for table in ["sessions", "streams", "sink_progress"] {
         let sql =
@@ -77,7 +80,7 @@ fn reopening_keeps_data() {
             .unwrap();
     }
     let mut store = SqliteStore::open(&path).unwrap();
-    assert_eq!(int(&path, "SELECT version FROM schema_version"), 2);
+    assert_eq!(int(&path, "SELECT version FROM schema_version"), 3);
     assert_eq!(
         store.unfinished_streams().unwrap().into_vec(),
         vec![UnfinishedStream {
@@ -109,7 +112,10 @@ fn newer_schema_version_is_refused_naming_both_versions() {
     assert_eq!(error.kind, ErrorKind::State);
     let message = error.message.as_str();
     assert!(message.contains("999"), "{message}");
-    assert!(message.contains("version 2"), "{message}");
+    assert!(
+        message.contains(&format!("version {SCHEMA_VERSION}")),
+        "{message}"
+    );
     assert!(message.contains(&path.display().to_string()), "{message}");
     // Refusing leaves the file alone.
     assert_eq!(int(&path, "SELECT version FROM schema_version"), 999);
@@ -172,15 +178,19 @@ fn options_parse_with_defaults_and_every_key() {
             path: PathBuf::from("/var/lib/hog/hogstat.db"),
             synchronous: Synchronous::Normal,
             busy_timeout: DEFAULT_BUSY_TIMEOUT_MS,
+            retention: Span(DEFAULT_RETENTION),
         }
     );
     assert_eq!(
-        Options::from_json(r#"{"path": "s.db", "synchronous": "full", "busy_timeout": 250}"#)
-            .unwrap(),
+        Options::from_json(
+            r#"{"path": "s.db", "synchronous": "full", "busy_timeout": 250, "retention": "2h"}"#
+        )
+        .unwrap(),
         Options {
             path: PathBuf::from("s.db"),
             synchronous: Synchronous::Full,
             busy_timeout: 250,
+            retention: Span(std::time::Duration::from_secs(7200)),
         }
     );
     assert_eq!(Synchronous::Normal.pragma(), "NORMAL");
@@ -273,7 +283,7 @@ extern "C" fn capture(level: LogLevel, _name: RStr<'_>, message: RStr<'_>) {
 }
 
 #[test]
-fn a_version_1_file_is_migrated_to_version_2_keeping_its_data() {
+fn a_version_1_file_is_migrated_to_the_current_version_keeping_its_data() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("hogstat.db");
     let registered = stream("g", "ring", 77);
@@ -293,11 +303,11 @@ fn a_version_1_file_is_migrated_to_version_2_keeping_its_data() {
 
     let mut store =
         SqliteStore::open_with(&Options::new(&path), Logger::new(capture, "stat-store")).unwrap();
-    assert_eq!(int(&path, "SELECT version FROM schema_version"), 2);
+    assert_eq!(int(&path, "SELECT version FROM schema_version"), 3);
     assert_eq!(int(&path, "SELECT count(*) FROM schema_version"), 1);
     assert_eq!(cursor_columns(&path), 4);
     let migrated = format!(
-        "migrated stat store {} from schema version 1 to 2",
+        "migrated stat store {} from schema version 1 to {SCHEMA_VERSION}",
         path.display()
     );
     assert!(
@@ -350,5 +360,5 @@ fn a_version_1_file_is_migrated_to_version_2_keeping_its_data() {
     // A second open finds nothing to migrate.
     drop(store);
     drop(SqliteStore::open(&path).unwrap());
-    assert_eq!(int(&path, "SELECT version FROM schema_version"), 2);
+    assert_eq!(int(&path, "SELECT version FROM schema_version"), 3);
 }
