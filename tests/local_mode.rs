@@ -275,3 +275,74 @@ fn hog_killed_mid_stream_continues_the_same_file_with_nothing_lost_or_duplicated
     let last = txns.iter().last().unwrap().unwrap().1.to_json();
     assert_eq!(last["entries"], serde_json::json!([]));
 }
+
+#[test]
+fn hog_cat_and_ls_read_files_of_the_cpp_hog_and_of_fregion_h() {
+    let golden =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/hobbes/fregion");
+    let run = |args: &[&str]| {
+        let out = hog().args(args).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let file = |name: &str| golden.join(name).display().to_string();
+
+    // A ManualCommit file of the C++ hog: transactions in time order.
+    let (code, out, _) = run(&["cat", &file("local_default_VecTxn.log")]);
+    assert_eq!(code, Some(0));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4);
+    assert!(lines[1].ends_with("\"entries\":[]}"), "{}", lines[1]);
+    let (_, csv, _) = run(&[
+        "cat",
+        &file("local_default_VecTxn.log"),
+        "--series",
+        "fill",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(csv, ".f0,.f1,.f2\n1,100,150.5\n3,7,12.25\n");
+
+    // fregion.H's oldest-first batches, filtered by a datetime field.
+    let (code, out, _) = run(&[
+        "cat",
+        &file("fregion_h_writer.db"),
+        "--series",
+        "recs",
+        "--from",
+        "1700000998000000",
+        "--to",
+        "2023-11-14T22:29:59Z",
+    ]);
+    assert_eq!(code, Some(0));
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains("\"name\":\"rec998\""), "{out}");
+    let (_, out, _) = run(&["cat", &file("fregion_h_writer.db"), "--series", "ints"]);
+    let ints: Vec<i64> = out.lines().map(|l| l.parse().unwrap()).collect();
+    assert_eq!(ints, (0..3500).map(|i| i * 3 - 7).collect::<Vec<_>>());
+
+    // ls names every binding with its type and count.
+    let (code, out, _) = run(&["ls", &file("local_default_VecAuto.log")]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("log "), "{out}");
+    assert!(
+        out.contains("fseq(int128, 10000)  (1 record in 1 batch, newest batch first)"),
+        "{out}"
+    );
+    assert!(out.contains("statements"), "{out}");
+
+    // Compressed series are recognised, and refused for now.
+    let (code, _, err) = run(&["cat", &file("local_compressed_VecZ.log")]);
+    assert_eq!(code, Some(255));
+    assert!(
+        err.contains("compressed series (cseq, hog -z) are not supported yet"),
+        "{err}"
+    );
+    // A file that is not a data file.
+    let (code, _, err) = run(&["ls", &golden.join("../README.md").display().to_string()]);
+    assert_eq!(code, Some(255));
+    assert!(err.contains("not a fregion file"), "{err}");
+}
