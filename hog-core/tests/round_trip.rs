@@ -374,3 +374,53 @@ fn records_of_fixed_layout_are_stored_with_one_copy() {
     assert!(!RecordPlan::new(&padded).unwrap().is_flat());
     assert!(!RecordPlan::new(&arr(prim("char"))).unwrap().is_flat());
 }
+
+#[test]
+fn a_reopened_file_continues_its_page_table_past_what_a_killed_writer_left() {
+    use hog_core::fregion::SeriesType;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("re.db");
+    let mut w = Writer::create(&path, 256).unwrap();
+    let mut s = SeriesAppender::create(&mut w, "x", &prim("long"), 10).unwrap();
+    let put = |w: &mut Writer, s: &mut SeriesAppender, v: i64| {
+        let slot = s.next_slot(w).unwrap();
+        w.write(slot, &v.to_le_bytes());
+        s.publish(w);
+    };
+    for v in 0..1_000 {
+        put(&mut w, &mut s, v);
+    }
+    drop(w); // as if killed: the file is longer than its table
+             // Leftovers of a writer killed while adding pages: descriptors after
+             // the terminator and a link to a page that was never published.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let table = Reader::new(bytes.clone()).unwrap().page_table().clone();
+    let last = *table.toc_pages.last().unwrap();
+    let (chain, byte) = hog_core::fregion::toc::descriptor_slot(256, table.len());
+    assert_eq!(chain + 1, table.toc_pages.len());
+    let at = (last * 256 + byte) as usize;
+    bytes[at + 2..at + 4].copy_from_slice(&0xC000u16.to_le_bytes());
+    let link = (last * 256 + 248) as usize;
+    bytes[link..link + 8].copy_from_slice(&9_999u64.to_le_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+
+    let mut w = Writer::open(&path).unwrap();
+    assert_eq!(&w.bytes()[at + 2..at + 4], [0, 0], "stale descriptor cleared");
+    assert_eq!(&w.bytes()[link..link + 8], [0; 8], "stale link cleared");
+    let b = w.binding("x").unwrap().clone();
+    let ty = SeriesType::of(b.ty.as_ref().unwrap()).unwrap().unwrap();
+    let mut s = SeriesAppender::open(&mut w, b.offset, ty).unwrap();
+    for v in 1_000..3_000 {
+        put(&mut w, &mut s, v);
+    }
+    w.finish().unwrap();
+    let r = Reader::open(&path).unwrap();
+    let values: Vec<Value> = r
+        .series("x")
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap().1)
+        .collect();
+    assert_eq!(values, (0..3_000).map(Value::Long).collect::<Vec<_>>());
+    assert!(r.page_table().toc_pages.len() > table.toc_pages.len());
+}

@@ -142,6 +142,7 @@ impl Writer {
             bindings,
             za: 0,
         };
+        w.clear_table_tail();
         w.za = match w.binding(EMPTY_ARRAY) {
             Some(b) => b.offset,
             None => {
@@ -336,6 +337,21 @@ impl Writer {
         let len = self.len();
         drop(self.map);
         self.file.set_len(len)
+    }
+
+    /// Zeroes what a writer killed while adding pages may have left after
+    /// the table's terminator in the last table page: descriptors of pages
+    /// that were never published, and the link to a table page that was
+    /// (readers that always follow the link then find nothing stale).
+    fn clear_table_tail(&mut self) {
+        let p = self.page_size;
+        let last = *self.toc.last().expect("page 0");
+        let (chain, byte) = toc::descriptor_slot(p, self.pages);
+        if chain + 1 == self.toc.len() {
+            let zeros = vec![0u8; (p - 8 - byte) as usize];
+            self.write(last * p + byte, &zeros);
+            self.write_u64(last * p + p - 8, 0);
+        }
     }
 
     /// Sets the used size of page `page` of `kind`.
