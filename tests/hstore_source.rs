@@ -261,4 +261,21 @@ fn the_demo_lands_every_record() {
         "{text}"
     );
     assert!(text.contains("; 200000 landed in"), "{text}");
+
+    // `hog stat` on the same directory: one ended session, nothing pending.
+    let stat = support::run(
+        support::hog()
+            .args(["stat", "--json", "-m"])
+            .arg(dir.path()),
+    );
+    assert!(stat.status.success(), "{}", support::stderr(&stat));
+    let report: serde_json::Value = serde_json::from_slice(&stat.stdout).unwrap();
+    assert_eq!(report["streams"], 2);
+    assert_eq!(report["sessions"].as_array().unwrap().len(), 1);
+    assert!(report["sessions"][0]["ended_at_ns"].is_i64());
+    assert_eq!(report["unfinished"], serde_json::json!([]));
+    let text = support::stdout(&support::run(
+        support::hog().args(["stat", "-m"]).arg(dir.path()),
+    ));
+    assert!(text.contains("unfinished streams: 0"), "{text}");
 }

@@ -23,7 +23,14 @@ pub enum Command {
     Version,
     /// Run hog.
     Run(RunArgs),
-    /// Run the demo: generated streams through the example sink.
+    /// Show the stat store: sessions, unfinished streams, recoveries.
+    Stat {
+        /// Where the store is (`-m`, `--config`).
+        run: RunArgs,
+        /// Print the store's JSON report instead of a summary.
+        json: bool,
+    },
+    /// Run the demo: producers into hog in local mode.
     Demo {
         /// Directory for the demo's output and stat store.
         out: Option<PathBuf>,
@@ -64,6 +71,7 @@ hog: drains structured logs that programs write into shared-memory rings
 usage: hog [-d <dir>] [-g group+] [-p t s host:port+] [-s port] [-c] [-m <dir>] [-z]
            [--no-recovery] [--config FILE] [--print-config]
        hog demo [--out DIR]
+       hog stat [--json] [-m DIR] [--config FILE]
        hog ls FILE [--all]
        hog cat FILE [--series NAME] [--format json|csv] [--from TIME] [--to TIME]
        hog --help | --version
@@ -110,6 +118,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         Some("demo") => return parse_demo(&args[1..]),
         Some("ls") => return parse_ls(&args[1..]),
         Some("cat") => return parse_cat(&args[1..]),
+        Some("stat") => return parse_stat(&args[1..]),
         _ => {}
     }
     let mut run = RunArgs::default();
@@ -189,6 +198,23 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         }
     }
     Ok(Command::Run(run))
+}
+
+fn parse_stat(args: &[String]) -> Result<Command, CliError> {
+    let json = args.iter().any(|a| a == "--json");
+    let rest: Vec<String> = args.iter().filter(|a| *a != "--json").cloned().collect();
+    let run = match rest.is_empty() {
+        true => RunArgs::default(),
+        false => match parse(&rest)? {
+            Command::Run(run) => run,
+            _ => {
+                return Err(CliError(
+                    "usage: hog stat [--json] [-m DIR] [--config FILE]".into(),
+                ))
+            }
+        },
+    };
+    Ok(Command::Stat { run, json })
 }
 
 fn parse_demo(args: &[String]) -> Result<Command, CliError> {

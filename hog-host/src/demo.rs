@@ -63,6 +63,17 @@ pub async fn demo(out: Option<PathBuf>) -> Result<(), RunError> {
         count_records(&data).0 >= expected || hog.is_finished()
     })
     .await;
+    // Once drained, the exited producers' streams close and their regions
+    // are removed; stop then, so the stat store shows every stream finished.
+    let prefix = format!("demo.{}.", std::process::id());
+    wait_for(Duration::from_secs(5), || {
+        !std::fs::read_dir("/dev/shm")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+    })
+    .await;
     let _ = stop.send(true);
     let summary = hog.await.map_err(|e| fail("hog", &e))??;
     for (sink, stats) in summary {
@@ -115,7 +126,11 @@ fn produce(dir: &Path) -> Result<(), RunError> {
 fn count_records(dir: &Path) -> (u64, Vec<PathBuf>) {
     let mut files = Vec::new();
     for date in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        for file in std::fs::read_dir(date.path()).into_iter().flatten().flatten() {
+        for file in std::fs::read_dir(date.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             if file.path().extension().is_some_and(|x| x == "log") {
                 files.push(file.path());
             }

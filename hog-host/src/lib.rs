@@ -10,3 +10,4 @@ pub mod inspect;
 pub mod logging;
 pub mod plugins;
 pub mod run;
+pub mod stat;

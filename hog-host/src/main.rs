@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use hog_host::cli::{self, Command};
-use hog_host::{config, demo, inspect, logging, run};
+use hog_host::{config, demo, inspect, logging, run, stat};
 
 fn main() -> ExitCode {
     // A peer that goes away must not kill hog: writes report EPIPE instead.
@@ -36,6 +36,13 @@ fn main() -> ExitCode {
             });
             inspected(result)
         }
+        Command::Stat { run, json } => match stat::stat(&run, json) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fatal(&e.to_string()),
+        },
         Command::Demo { out } => {
             logging::init("info");
             finish(runtime().block_on(demo::demo(out)))

@@ -1,0 +1,103 @@
+//! `hog stat`: what the stat store knows — sessions, streams some sink has
+//! not finished (with each sink's backlog), recent recoveries.
+
+use chrono::{Local, TimeZone};
+use serde_json::{json, Value};
+
+use crate::cli::RunArgs;
+use crate::config;
+use crate::plugins;
+use crate::run::RunError;
+
+/// The report as text (`json`: the store's JSON as is).
+pub fn stat(args: &RunArgs, json: bool) -> Result<String, RunError> {
+    let mut overrides = args.overrides.clone();
+    // Only the store is opened: no source runs, so none needs checking.
+    overrides.insert("sources".into(), json!(["generator"]));
+    let config = config::load(args.config_file.as_deref(), &overrides)
+        .map_err(|e| RunError(e.to_string()))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| RunError(e.to_string()))?;
+    let report = runtime.block_on(async {
+        let (store, _) = plugins::stat_store(&config).map_err(|e| RunError(e.to_string()))?;
+        store.report().await.map_err(|e| RunError(e.to_string()))
+    })?;
+    if json {
+        return Ok(report + "\n");
+    }
+    let report: Value = serde_json::from_str(&report).map_err(|e| RunError(e.to_string()))?;
+    Ok(summary(&report))
+}
+
+fn time(ns: &Value) -> String {
+    ns.as_i64()
+        .and_then(|ns| {
+            Local
+                .timestamp_opt(ns / 1_000_000_000, (ns % 1_000_000_000) as u32)
+                .single()
+        })
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
+fn summary(r: &Value) -> String {
+    let mut out = format!(
+        "stat store {} (schema {}), {} streams recorded\n",
+        r["file"].as_str().unwrap_or("?"),
+        r["schema_version"],
+        r["streams"]
+    );
+    out += "sessions, newest first:\n";
+    for s in r["sessions"].as_array().into_iter().flatten() {
+        let end = match s["ended_at_ns"].is_null() {
+            true => "running or killed".to_string(),
+            false => format!("ended {}", time(&s["ended_at_ns"])),
+        };
+        out += &format!(
+            "  #{:<5} pid {:<8} {:<10} started {}  {end}\n",
+            s["id"],
+            s["pid"],
+            s["mode"].as_str().unwrap_or(""),
+            time(&s["started_at_ns"])
+        );
+    }
+    let unfinished = r["unfinished"].as_array().cloned().unwrap_or_default();
+    out += &format!("unfinished streams: {}\n", unfinished.len());
+    for u in &unfinished {
+        let end = match u["end_seq"].as_i64() {
+            Some(end) => format!("closed at {end}"),
+            None => format!("open, read to {}", u["read_seq"]),
+        };
+        out += &format!(
+            "  #{:<5} {} {} pid {} tid {} started {}  {end}\n",
+            u["id"],
+            u["group"].as_str().unwrap_or(""),
+            u["region"].as_str().unwrap_or(""),
+            u["pid"],
+            u["tid"],
+            time(&u["started_at_ns"])
+        );
+        for s in u["sinks"].as_array().into_iter().flatten() {
+            out += &format!(
+                "         sink {:<12} durable {:<10} backlog {}\n",
+                s["sink"].as_str().unwrap_or(""),
+                s["durable_end"],
+                s["backlog"]
+            );
+        }
+    }
+    let recovered = r["recovered"].as_array().cloned().unwrap_or_default();
+    out += &format!("recent recoveries: {}\n", recovered.len());
+    for x in &recovered {
+        out += &format!(
+            "  stream #{} {} {} by session #{} at {}\n",
+            x["stream"],
+            x["group"].as_str().unwrap_or(""),
+            x["region"].as_str().unwrap_or(""),
+            x["by_session"],
+            time(&x["at_ns"])
+        );
+    }
+    out
+}
