@@ -41,7 +41,7 @@ for shm in sorted(SHM.glob("*.shm")):
             key = (desc, len(value) > 64)
             if key not in values:
                 # A selector past the fixed types, the description, the value.
-                values[key] = (f"{stem}-{r['stmt']}", b"\xff" + struct.pack("<H", len(desc)) + desc + value)
+                values[key] = (f"{stem}-{r['stmt']}", b"\xff" + desc + value)
 
 for desc, name in types.items():
     write("type_description", name, desc)

@@ -1,15 +1,15 @@
 //! `Value::decode` and `value_len` on arbitrary bytes: never panic, and
 //! agree with each other; what decodes converts to JSON.
 //!
-//! Input: a first byte below `FIXED.len()` selects one of the types below
-//! and the rest is the value; any other first byte is followed by a `u16`
-//! (little-endian) length, a type description of that length, and the value.
+//! Input: a first byte below 13 selects one of the `fixed_types` below
+//! and the rest is the value; any other first byte is followed by a type
+//! description, and the value after it.
 
 #![no_main]
 
 use std::sync::OnceLock;
 
-use hog_core::types::{value_len, Type, Value};
+use hog_core::types::{value_len, Cursor, Type, Value};
 use libfuzzer_sys::fuzz_target;
 
 fn tag(t: u32) -> Vec<u8> {
@@ -120,18 +120,12 @@ fuzz_target!(|data: &[u8]| {
     let (ty, bytes) = match fixed_types().get(usize::from(selector)) {
         Some(ty) => (ty, rest),
         None => {
-            if rest.len() < 2 {
-                return;
-            }
-            let len = usize::from(u16::from_le_bytes([rest[0], rest[1]]));
-            let Some(desc) = rest[2..].get(..len) else {
-                return;
-            };
-            let Ok(ty) = Type::decode(desc) else {
+            let mut cursor = Cursor::new(rest);
+            let Ok(ty) = Type::read(&mut cursor, 0) else {
                 return;
             };
             described = ty;
-            (&described, &rest[2 + len..])
+            (&described, &rest[cursor.offset()..])
         }
     };
     let decoded = Value::decode(ty, bytes);

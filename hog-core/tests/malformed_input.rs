@@ -1252,7 +1252,7 @@ fn every_registration_command_byte_parses() {
 /// array of 2^64-1 bytes overflows (a panic in debug builds, a bogus size of
 /// 3 in release). Reached from any meta block through `StatementTable::new`.
 #[test]
-#[ignore = "fuzz finding: fixed_size overflows on a variant of a huge fixed array"]
+#[ignore = "review finding: fixed_size overflows on a variant of a huge fixed array"]
 fn a_variant_of_a_huge_fixed_array_has_no_fixed_size() {
     let desc = variant(&[("A", 0, fixed_array(&prim("byte"), u64::MAX))]);
     let table = StatementTable::new(&[statement(0, "v", &desc)]);
@@ -1269,7 +1269,10 @@ fn a_variant_of_a_huge_fixed_array_has_no_fixed_size() {
 /// A fixed array of zero-sized elements (`[:unit|N:]`, `[:{}|N:]`) is read
 /// element by element with no cap, so `[:unit|2^60:]` from an empty input
 /// loops for ever while its `Vec` grows until memory runs out. Arrays
-/// (`[unit]`) cap such counts at 2^20; fixed arrays should too.
+/// (`[unit]`) cap such counts at 2^20; fixed arrays should too. Found by the
+/// `value` fuzz target (a timeout, then an out-of-memory); minimized input
+/// `ff 04000000 00000000 0400000000000000 756e6974 00 0b000000 0000000000000010`
+/// (selector, then `[:unit|2^60:]` and no value bytes).
 #[test]
 #[ignore = "fuzz finding: fixed array of zero-sized elements decodes 2^60 elements from no input"]
 fn fixed_arrays_of_empty_elements_are_capped() {
@@ -1287,7 +1290,7 @@ fn fixed_arrays_of_empty_elements_are_capped() {
 /// into ~200 MB of `Value`s, millions of times its size; a few KB exhaust
 /// memory. Allocation should stay proportional to the input.
 #[test]
-#[ignore = "fuzz finding: arrays of empty arrays allocate millions of times the input size"]
+#[ignore = "review finding: arrays of empty arrays allocate millions of times the input size"]
 fn nested_arrays_of_empty_elements_allocate_in_proportion_to_the_input() {
     let t = ty(&array(&array(&prim("unit"))));
     let input = cat(&[
