@@ -243,7 +243,7 @@ fn consolidation_puts_equally_typed_producers_into_one_file_and_appends_later_on
 fn hog_killed_mid_stream_continues_the_same_file_with_nothing_lost_or_duplicated() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let records_n: i64 = 400_000;
+    let records_n: i64 = 1_000_000;
     let mut hog = Running::start(d, &[]);
     let producer = loadgen(d, &["1", &records_n.to_string(), "manual", "10", "50"]);
     for round in 1..=2 {
