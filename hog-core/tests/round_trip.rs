@@ -405,7 +405,11 @@ fn a_reopened_file_continues_its_page_table_past_what_a_killed_writer_left() {
     std::fs::write(&path, &bytes).unwrap();
 
     let mut w = Writer::open(&path).unwrap();
-    assert_eq!(&w.bytes()[at + 2..at + 4], [0, 0], "stale descriptor cleared");
+    assert_eq!(
+        &w.bytes()[at + 2..at + 4],
+        [0, 0],
+        "stale descriptor cleared"
+    );
     assert_eq!(&w.bytes()[link..link + 8], [0; 8], "stale link cleared");
     let b = w.binding("x").unwrap().clone();
     let ty = SeriesType::of(b.ty.as_ref().unwrap()).unwrap().unwrap();
