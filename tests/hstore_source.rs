@@ -279,3 +279,37 @@ fn the_demo_lands_every_record() {
     ));
     assert!(text.contains("unfinished streams: 0"), "{text}");
 }
+
+#[test]
+fn a_vanished_region_is_reported_once_and_never_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = config(d, &["V"]);
+    let hog = Hog::start(&cfg, &d.join("first.log"));
+    wait_until(20, "the socket", || socket(d, "V").exists());
+    let mut producer = loadgen(d, "V", &["1", "100000000"]);
+    wait_until(30, "some records", || record_count(d) > 1000);
+    hog.kill();
+    let pid = producer.id();
+    producer.kill().unwrap();
+    producer.wait().unwrap();
+    // The machine "rebooted": the region is gone.
+    for entry in std::fs::read_dir("/dev/shm").unwrap().flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&format!("V.{pid}.")) {
+            std::fs::remove_file(entry.path()).unwrap();
+        }
+    }
+    let hog = Hog::start(&cfg, &d.join("second.log"));
+    wait_until(20, "the report", || hog.log().contains("cannot resume an unfinished stream"));
+    assert!(hog.log().contains("its region no longer exists"), "{}", hog.log());
+    assert!(hog.stop().success());
+    let hog = Hog::start(&cfg, &d.join("third.log"));
+    wait_until(20, "the socket", || hog.log().contains("listening for producers"));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(!hog.log().contains("cannot resume"), "reported once only: {}", hog.log());
+    assert!(hog.stop().success());
+    let stat = support::run(support::hog().args(["stat", "--json", "-m"]).arg(d));
+    let report: serde_json::Value = serde_json::from_slice(&stat.stdout).unwrap();
+    assert_eq!(report["recovered"].as_array().unwrap().len(), 1);
+    assert_eq!(report["unfinished"], serde_json::json!([]));
+}

@@ -96,17 +96,17 @@ impl<'a> Ring<'a> {
 
     /// The slot after `i`.
     pub fn next(&self, i: u32) -> u32 {
-        (i + 1) % self.count
+        ((u64::from(i) + 1) % u64::from(self.count)) as u32
     }
 
     /// The slot before `i`.
     pub fn prev(&self, i: u32) -> u32 {
-        (i + self.count - 1) % self.count
+        ((u64::from(i) + u64::from(self.count) - 1) % u64::from(self.count)) as u32
     }
 
     /// Slots from `from` up to (not including) `to`.
     pub fn distance(&self, from: u32, to: u32) -> u32 {
-        (to + self.count - from) % self.count
+        ((u64::from(to) + u64::from(self.count) - u64::from(from)) % u64::from(self.count)) as u32
     }
 
     /// The footer of slot `i` (`i < count`).

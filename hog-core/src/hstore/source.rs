@@ -197,34 +197,39 @@ impl Manager {
                 return;
             }
         };
+        let store = self.context.fanout.store().clone();
+        let session = self.context.fanout.session_id();
         for stream in unfinished.into_iter() {
             let group = stream.stream.group.to_string();
-            if !groups.contains(&group) || self.regions.contains_key(stream.stream.region.as_str())
-            {
+            let region = stream.stream.region.to_string();
+            // Only shared-memory streams (named `/G.pid.tid`) are ours.
+            if !groups.contains(&group) || !region.starts_with('/') || self.regions.contains_key(&region) {
                 continue;
             }
-            self.resume_stream(group, stream);
+            let id = stream.stream.id;
+            if let Err(why) = self.resume_stream(group, stream) {
+                tracing::warn!(
+                    region = %region,
+                    stream = id,
+                    "cannot resume an unfinished stream: {why}; what it still held is lost; marking it recovered so that no later start repeats this"
+                );
+                if let Err(e) = store.mark_recovered(id, session).await {
+                    tracing::error!("stat store: {e}");
+                }
+            }
         }
     }
 
-    fn resume_stream(&mut self, group: String, stream: UnfinishedStream) {
+    /// Re-attaches an unfinished stream's region; says why not if it cannot.
+    fn resume_stream(&mut self, group: String, stream: UnfinishedStream) -> Result<(), String> {
         let name = stream.stream.region.to_string();
         if !Region::path_of(&name).exists() {
-            if stream.end_seq.is_none() {
-                tracing::warn!(region = %name, stream = stream.stream.id, "unfinished stream's region no longer exists; what it held is gone");
-            }
-            return;
+            return Err("its region no longer exists (was the machine restarted?)".into());
         }
         let region = match Region::attach(&name) {
             Ok(region) if region.created_ns() == stream.stream.started_at_ns => region,
-            Ok(_) => {
-                tracing::warn!(region = %name, "region was recreated since stream {} was recorded; not resuming it", stream.stream.id);
-                return;
-            }
-            Err(e) => {
-                tracing::error!("{e}");
-                return;
-            }
+            Ok(_) => return Err("its region was recreated by a newer producer".into()),
+            Err(e) => return Err(e.to_string()),
         };
         tracing::info!(region = %name, stream = stream.stream.id, "re-attaching a stream left unfinished by an earlier hog");
         let resume = Resume {
@@ -242,6 +247,7 @@ impl Manager {
             WaitPolicy::Futex,
             Vec::new(),
         );
+        Ok(())
     }
 
     fn handle(&mut self, event: Event) {

@@ -42,6 +42,11 @@ impl Fanout {
         &self.sinks
     }
 
+    /// The session streams are recorded under.
+    pub fn session_id(&self) -> u64 {
+        self.session_id
+    }
+
     /// The stat store.
     pub fn store(&self) -> &StatStoreHandle {
         &self.store

@@ -4,8 +4,28 @@
 use super::cursor::{Cursor, DecodeError};
 use super::desc::Type;
 
-/// Most elements accepted in one array of zero-sized elements.
-const MAX_EMPTY_ELEMENTS: u64 = 1 << 20;
+/// Most zero-sized elements (`unit`, empty records) accepted in one value,
+/// across all its arrays: they take no input bytes, so without a budget a
+/// few bytes could claim unbounded memory.
+const MAX_EMPTY_ELEMENTS: u64 = 1 << 16;
+
+/// What one decode may still allocate for input-free elements.
+struct Budget {
+    empty: u64,
+}
+
+impl Budget {
+    /// Takes `n` zero-sized elements from the budget.
+    fn take_empty(&mut self, n: u64, c: &Cursor<'_>) -> Result<(), DecodeError> {
+        if n > self.empty {
+            return Err(c.error(format!(
+                "{n} zero-sized elements exceed the limit of {MAX_EMPTY_ELEMENTS} per value"
+            )));
+        }
+        self.empty -= n;
+        Ok(())
+    }
+}
 
 /// A decoded value.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,8 +85,15 @@ impl Value {
 
     /// Reads one value of type `ty` from `cursor`.
     pub fn read(ty: &Type, cursor: &mut Cursor<'_>) -> Result<Value, DecodeError> {
+        let mut budget = Budget {
+            empty: MAX_EMPTY_ELEMENTS,
+        };
+        Self::read_in(ty, cursor, &mut budget)
+    }
+
+    fn read_in(ty: &Type, cursor: &mut Cursor<'_>, budget: &mut Budget) -> Result<Value, DecodeError> {
         Ok(match ty {
-            Type::Prim(_, Some(rep)) => Self::read(rep, cursor)?,
+            Type::Prim(_, Some(rep)) => Self::read_in(rep, cursor, budget)?,
             Type::Prim(name, None) => read_prim(name, cursor)?,
             Type::FixedArray(elem, len) => {
                 let n = fixed_len(len, cursor)?;
@@ -75,12 +102,14 @@ impl Value {
                     Value::Chars { bytes, fixed: true }
                 } else {
                     let min = fixed_size(elem).unwrap_or(1);
-                    if min > 0 && n > cursor.remaining() / min {
+                    if min == 0 {
+                        budget.take_empty(n as u64, cursor)?;
+                    } else if n > cursor.remaining() / min {
                         return Err(cursor.error(format!("fixed array of {n} does not fit")));
                     }
-                    let mut items = Vec::with_capacity(n.min(cursor.remaining()));
+                    let mut items = Vec::with_capacity(n.min(cursor.remaining().max(1)));
                     for _ in 0..n {
-                        items.push(Self::read(elem, cursor)?);
+                        items.push(Self::read_in(elem, cursor, budget)?);
                     }
                     Value::Array(items)
                 }
@@ -94,14 +123,17 @@ impl Value {
                     }
                 } else {
                     let min = fixed_size(elem).unwrap_or(1);
-                    let n = cursor.count(
-                        "array length",
-                        min,
-                        MAX_EMPTY_ELEMENTS.max(u64::from(min > 0) * u64::MAX),
-                    )?;
+                    let n = if min == 0 {
+                        let at = cursor.offset();
+                        let n = cursor.u64("array length")?;
+                        budget.take_empty(n, cursor).map_err(|e| DecodeError { offset: at, ..e })?;
+                        n as usize
+                    } else {
+                        cursor.count("array length", min, u64::MAX)?
+                    };
                     let mut items = Vec::with_capacity(n);
                     for _ in 0..n {
-                        items.push(Self::read(elem, cursor)?);
+                        items.push(Self::read_in(elem, cursor, budget)?);
                     }
                     Value::Array(items)
                 }
@@ -109,7 +141,7 @@ impl Value {
             Type::Struct(fields) => Value::Record(
                 fields
                     .iter()
-                    .map(|f| Ok((f.name.clone(), Self::read(&f.ty, cursor)?)))
+                    .map(|f| Ok((f.name.clone(), Self::read_in(&f.ty, cursor, budget)?)))
                     .collect::<Result<_, DecodeError>>()?,
             ),
             Type::Variant(ctors) => {
@@ -122,7 +154,7 @@ impl Value {
                 Value::Variant {
                     ctor: ctor.name.clone(),
                     tag,
-                    value: Box::new(Self::read(&ctor.ty, cursor)?),
+                    value: Box::new(Self::read_in(&ctor.ty, cursor, budget)?),
                 }
             }
             Type::App(f, args) => read_app(f, args, cursor)?,
@@ -166,10 +198,11 @@ pub fn fixed_size(ty: &Type) -> Option<usize> {
             .try_fold(0usize, |sum, f| sum.checked_add(fixed_size(&f.ty)?)),
         Type::Variant(ctors) => {
             let first = fixed_size(&ctors.first()?.ty)?;
-            ctors
-                .iter()
-                .all(|c| fixed_size(&c.ty) == Some(first))
-                .then_some(4 + first)
+            if ctors.iter().all(|c| fixed_size(&c.ty) == Some(first)) {
+                first.checked_add(4)
+            } else {
+                None
+            }
         }
         Type::App(f, args) if is_penum(f) => args.first().and_then(fixed_size),
         _ => None,
