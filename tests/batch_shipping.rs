@@ -54,7 +54,9 @@ fn sender_with(dir: &Path, group: &str, destinations: &[u16], tcp: &str) -> Hog 
         .arg(dir)
         .arg("-d")
         .arg(format!("{}/$GROUP/$DATE/data", dir.display()))
-        .args(["-g", group, "-p", "100ms", "64KB"])
+        .arg("-g")
+        .args(group.split_whitespace())
+        .args(["-p", "100ms", "64KB"])
         .args(destinations.iter().map(|p| format!("127.0.0.1:{p}")))
         .stdout(std::process::Stdio::null())
         .stderr(log);
@@ -131,26 +133,38 @@ fn assert_complete(dir: &Path, threads: i64, records: i64) {
 }
 
 #[test]
-fn a_batchsend_hog_ships_every_record_in_order() {
+fn a_batchsend_hog_ships_every_record_of_every_group_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let (s, r) = (dir.path().join("send"), dir.path().join("recv"));
     let port = free_port();
     let recv = receiver(&r, port);
-    let send = sender(&s, "S", &[port]);
-    wait_until(20, "the socket", || socket(&s, "S").exists());
-    let mut producer = loadgen(&s, "S", &["2", "30000"]);
-    assert!(producer.wait().unwrap().success());
+    let send = sender(&s, "S T", &[port]);
+    wait_until(20, "the sockets", || {
+        socket(&s, "S").exists() && socket(&s, "T").exists()
+    });
+    let mut a = loadgen(&s, "S", &["2", "30000"]);
+    let mut b = loadgen(&s, "T", &["1", "30000", "manual", "10", "7"]);
+    assert!(a.wait().unwrap().success());
+    assert!(b.wait().unwrap().success());
     wait_until(30, "every record at the receiver", || {
-        distinct(&r) == 60_000
+        received(&r).values().map(Vec::len).sum::<usize>() == 90_000
     });
     let streams = received(&r);
-    assert_eq!(streams.len(), 2, "one stream per producer thread");
-    assert_complete(&r, 2, 30_000);
-    assert_eq!(
-        streams.values().map(Vec::len).sum::<usize>(),
-        60_000,
-        "no duplicates"
-    );
+    assert_eq!(streams.len(), 3, "one stream per producer thread");
+    let mut bases: Vec<i64> = streams
+        .values()
+        .map(|values| {
+            let base = values[0] - values[0] % 1_000_000;
+            assert_eq!(
+                *values,
+                (base..base + 30_000).collect::<Vec<_>>(),
+                "exact, in order"
+            );
+            base
+        })
+        .collect();
+    bases.sort_unstable();
+    assert_eq!(bases, [0, 0, 1_000_000], "S's two threads and T's one");
     let before = cpu_ticks(send.pid()) + cpu_ticks(recv.pid());
     std::thread::sleep(std::time::Duration::from_secs(2));
     let used = cpu_ticks(send.pid()) + cpu_ticks(recv.pid()) - before;
