@@ -295,21 +295,66 @@ fn a_vanished_region_is_reported_once_and_never_again() {
     producer.wait().unwrap();
     // The machine "rebooted": the region is gone.
     for entry in std::fs::read_dir("/dev/shm").unwrap().flatten() {
-        if entry.file_name().to_string_lossy().starts_with(&format!("V.{pid}.")) {
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(&format!("V.{pid}."))
+        {
             std::fs::remove_file(entry.path()).unwrap();
         }
     }
     let hog = Hog::start(&cfg, &d.join("second.log"));
-    wait_until(20, "the report", || hog.log().contains("cannot resume an unfinished stream"));
-    assert!(hog.log().contains("its region no longer exists"), "{}", hog.log());
+    wait_until(20, "the report", || {
+        hog.log().contains("cannot resume an unfinished stream")
+    });
+    assert!(
+        hog.log().contains("its region no longer exists"),
+        "{}",
+        hog.log()
+    );
     assert!(hog.stop().success());
     let hog = Hog::start(&cfg, &d.join("third.log"));
-    wait_until(20, "the socket", || hog.log().contains("listening for producers"));
+    wait_until(20, "the socket", || {
+        hog.log().contains("listening for producers")
+    });
     std::thread::sleep(std::time::Duration::from_millis(300));
-    assert!(!hog.log().contains("cannot resume"), "reported once only: {}", hog.log());
+    assert!(
+        !hog.log().contains("cannot resume"),
+        "reported once only: {}",
+        hog.log()
+    );
     assert!(hog.stop().success());
     let stat = support::run(support::hog().args(["stat", "--json", "-m"]).arg(d));
     let report: serde_json::Value = serde_json::from_slice(&stat.stdout).unwrap();
     assert_eq!(report["recovered"].as_array().unwrap().len(), 1);
     assert_eq!(report["unfinished"], serde_json::json!([]));
+}
+
+#[test]
+fn a_restarted_producer_follows_its_predecessor_in_every_sink() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hog = Hog::start(&config(d, &["P"]), &d.join("hog.log"));
+    wait_until(20, "the socket", || socket(d, "P").exists());
+    // The first instance exits with its ring still full of undrained data;
+    // the second registers at once.
+    finish(loadgen(d, "P", &["1", "100000", "auto", "64"]));
+    finish(loadgen(d, "P", &["1", "1000"]));
+    wait_until(30, "every record", || record_count(d) == 101_000);
+    assert!(hog.stop().success());
+    let text = std::fs::read_to_string(d.join("out.jsonl")).unwrap();
+    let order: Vec<u64> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["stream"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    let first = order[0];
+    let switch = order.iter().position(|&s| s != first).expect("two streams");
+    assert!(
+        order[switch..].iter().all(|&s| s != first),
+        "the predecessor's data comes first, all of it"
+    );
 }
