@@ -6,9 +6,7 @@
 //! `t * 1_000_000 + i` for `i` in `0..RECORDS`; with `manual`, it commits
 //! every `TXN` records. Prints `done` when every thread has finished.
 
-use hog_producer::{CommitMethod, Group, Qos};
-
-const LONG: &[u8] = b"\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00long\x00";
+use hog_producer::{CommitMethod, Declaration, Group, Qos};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -27,7 +25,7 @@ fn main() {
     };
     let (pages, txn) = (number(5, 32), number(6, 100).max(1));
     let mut group = Group::new(&args[0], pages, Qos::Reliable, commit).with_store_dir(&args[1]);
-    let seq = group.statement("seq", LONG);
+    let seq = group.declare(Declaration::of::<(i64,)>("seq", &[]));
     std::thread::scope(|s| {
         for t in 0..threads {
             let group = &group;
@@ -35,7 +33,7 @@ fn main() {
                 let mut writer = group.writer().expect("register with hog");
                 for i in 0..records {
                     let value = (t * 1_000_000 + i) as i64;
-                    writer.record(seq, &value.to_le_bytes());
+                    writer.log(seq, &(value,));
                     if commit == CommitMethod::Manual && (i + 1) % txn == 0 {
                         writer.commit();
                     }

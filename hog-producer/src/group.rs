@@ -1,67 +1,48 @@
-//! A storage group: its statements, its quality of service and commit
-//! method, and its connection to hog.
+//! A storage group (hobbes `DEFINE_STORAGE_GROUP`): its statements, its
+//! quality of service and commit method, and its connection to hog.
+//!
+//! Statements are declared while the group is being built (`&mut self`):
+//! every ring the group creates carries a snapshot of the statement table,
+//! so the borrow checker makes sure the table is complete before the first
+//! ring of the process exists.
 
+use std::io;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use hstore_shm::{WaitPolicy, HSTORE_VERSION};
+use hstore_shm::WaitPolicy;
 
+use crate::error::ProducerError;
+use crate::meta;
 use crate::region::OwnedRegion;
 use crate::registration::Connection;
+use crate::statement::{Declaration, StatementId};
+use crate::store_dir::default_store_dir;
 use crate::writer::Writer;
 
 /// What a producer does when its ring is full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Qos {
     /// Wait for hog to make room: nothing is lost.
-    Reliable,
+    Reliable = 0,
     /// Drop records (the log call returns `false`).
-    Unreliable,
+    Unreliable = 1,
 }
 
 /// How records are grouped into transactions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommitMethod {
     /// Records are committed a page at a time, automatically.
-    Auto,
+    Auto = 0,
     /// The application commits or rolls back.
-    Manual,
+    Manual = 1,
 }
 
-/// A statement's id within its group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct StatementId(pub u32);
+/// Distinguishes groups in the per-thread table of writers.
+static NEXT_INDEX: AtomicUsize = AtomicUsize::new(0);
 
-/// Why a ring could not be set up.
-#[derive(Debug)]
-pub enum ProducerError {
-    /// The region could not be created.
-    Region(std::io::Error),
-    /// A Reliable group could not register with hog.
-    Register(std::io::Error),
-}
-
-impl std::fmt::Display for ProducerError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ProducerError::Region(e) => write!(f, "cannot create the ring: {e}"),
-            ProducerError::Register(e) => write!(f, "cannot register with hog: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for ProducerError {}
-
-struct StatementDecl {
-    name: String,
-    flags: u64,
-    format: String,
-    file: String,
-    line: u32,
-    type_desc: Vec<u8>,
-}
-
-/// A storage group (hobbes `DEFINE_STORAGE_GROUP`).
+/// A storage group: rings of `pages` pages, one per logging thread.
 pub struct Group {
     name: String,
     pages: u64,
@@ -69,12 +50,15 @@ pub struct Group {
     commit: CommitMethod,
     wait: WaitPolicy,
     store_dir: PathBuf,
-    statements: Vec<StatementDecl>,
+    statements: Vec<Declaration>,
     connection: Mutex<Option<Connection>>,
+    dropped: AtomicU64,
+    index: usize,
 }
 
 impl Group {
-    /// A group of rings of `pages` pages each (at least 10 are used).
+    /// A group of rings of `pages` pages each (at least 10 are used),
+    /// registered in the [default directory](crate::default_store_dir).
     pub fn new(name: &str, pages: u64, qos: Qos, commit: CommitMethod) -> Group {
         Group {
             name: name.to_string(),
@@ -85,6 +69,8 @@ impl Group {
             store_dir: default_store_dir(),
             statements: Vec::new(),
             connection: Mutex::new(None),
+            dropped: AtomicU64::new(0),
+            index: NEXT_INDEX.fetch_add(1, Ordering::Relaxed),
         }
     }
 
@@ -94,33 +80,50 @@ impl Group {
         self
     }
 
-    /// Waits for hog by spinning instead of futexes.
+    /// Waits for hog by spinning instead of futexes (and tells hog so).
     pub fn with_wait_policy(mut self, wait: WaitPolicy) -> Group {
         self.wait = wait;
         self
     }
 
-    /// Declares an `HSTORE`-style statement; ids follow declaration order.
+    /// Declares a statement; ids follow declaration order. Declaring a
+    /// name again returns its id if it is the same statement.
+    ///
+    /// # Panics
+    /// If `name` is already declared with another type, flag or format.
+    pub fn declare(&mut self, declaration: Declaration) -> StatementId {
+        if let Some(id) = self
+            .statements
+            .iter()
+            .position(|s| s.name == declaration.name)
+        {
+            let known = &self.statements[id];
+            assert!(
+                known.same_statement(&declaration),
+                "statement '{}' of group '{}' declared at {}:{} and differently at {}:{}",
+                known.name,
+                self.name,
+                known.file,
+                known.line,
+                declaration.file,
+                declaration.line,
+            );
+            return StatementId(id as u32);
+        }
+        self.statements.push(declaration);
+        StatementId(self.statements.len() as u32 - 1)
+    }
+
+    /// Declares an `HSTORE`-style statement with an encoded payload type.
+    #[track_caller]
     pub fn statement(&mut self, name: &str, type_desc: &[u8]) -> StatementId {
-        self.declare(name, 0, "", type_desc)
+        self.declare(Declaration::new(name, type_desc))
     }
 
     /// Declares an `HLOG`-style statement with its format string.
+    #[track_caller]
     pub fn log_statement(&mut self, name: &str, format: &str, type_desc: &[u8]) -> StatementId {
-        self.declare(name, 1, format, type_desc)
-    }
-
-    fn declare(&mut self, name: &str, flags: u64, format: &str, type_desc: &[u8]) -> StatementId {
-        let id = StatementId(self.statements.len() as u32);
-        self.statements.push(StatementDecl {
-            name: name.to_string(),
-            flags,
-            format: format.to_string(),
-            file: file!().to_string(),
-            line: line!(),
-            type_desc: type_desc.to_vec(),
-        });
-        id
+        self.declare(Declaration::new(name, type_desc).hlog(format))
     }
 
     /// The group's name.
@@ -138,33 +141,70 @@ impl Group {
         self.commit
     }
 
+    /// How the group's writers wait for room.
+    pub fn wait_policy(&self) -> WaitPolicy {
+        self.wait
+    }
+
+    /// Records that could not be logged: dropped by an Unreliable ring
+    /// without room, or refused for lack of a ring.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// The name of the calling thread's region (`/<group>.<pid>.<tid>`).
+    pub fn thread_region_name(&self) -> String {
+        format!("/{}.{}.{}", self.name, std::process::id(), thread_id())
+    }
+
+    /// Whether this process holds a connection to hog (as last seen).
+    pub fn connected(&self) -> bool {
+        self.with_connection(|c| c.is_connected())
+    }
+
     /// Creates this thread's ring and registers it with hog.
     ///
     /// A Reliable group fails when hog cannot be reached; an Unreliable one
-    /// logs into the ring regardless and registers when hog appears.
+    /// logs into the ring regardless and registers when hog appears. Use
+    /// either this or the group's own per-thread writer ([`Group::log`]) in
+    /// a thread, not both: they would be the same region.
     pub fn writer(&self) -> Result<Writer<'_>, ProducerError> {
-        // SAFETY: gettid has no preconditions.
-        let tid = unsafe { libc::gettid() } as u64;
-        let name = format!("/{}.{}.{}", self.name, std::process::id(), tid);
-        let region =
-            OwnedRegion::create(&name, self.pages, &self.meta()).map_err(ProducerError::Region)?;
-        let registered = self.with_connection(|c| c.register(tid, self.wait));
-        if let Err(e) = registered {
-            if self.qos == Qos::Reliable {
-                return Err(ProducerError::Register(e));
-            }
+        let (writer, registered) = self.open_writer()?;
+        match registered {
+            Err(e) if self.qos == Qos::Reliable => Err(ProducerError::Register(e)),
+            _ => Ok(writer),
         }
-        Ok(Writer::new(self, region))
     }
 
-    /// The producer's reconnect probe: re-registers every ring of this
-    /// process if hog went away and a hog is listening again.
+    /// The producer's reconnect probe: if hog went away (EOF on the socket)
+    /// and a hog is listening again, re-registers every ring of this
+    /// process. Returns whether it did.
     pub fn reconnect(&self) -> bool {
         self.with_connection(Connection::reconnect_if_lost)
     }
 
-    pub(crate) fn wait_policy(&self) -> WaitPolicy {
-        self.wait
+    /// Creates this thread's ring, then registers it; the ring is usable
+    /// even when the registration failed (a reconnect registers it later).
+    pub(crate) fn open_writer(&self) -> Result<(Writer<'_>, io::Result<()>), ProducerError> {
+        let tid = thread_id();
+        let meta = meta::encode(self.qos, self.commit, &self.statements);
+        let region = OwnedRegion::create(&self.thread_region_name(), self.pages, &meta)
+            .map_err(ProducerError::Region)?;
+        let registered = self.with_connection(|c| c.register(tid, self.wait));
+        Ok((Writer::new(self, region), registered))
+    }
+
+    /// The declared statements, by id.
+    pub(crate) fn statements(&self) -> &[Declaration] {
+        &self.statements
+    }
+
+    pub(crate) fn count_drop(&self) {
+        self.dropped.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn index(&self) -> usize {
+        self.index
     }
 
     fn with_connection<R>(&self, f: impl FnOnce(&mut Connection) -> R) -> R {
@@ -175,51 +215,10 @@ impl Group {
         let socket = self.store_dir.join(format!("hstore.{}.sk", self.name));
         f(guard.get_or_insert_with(|| Connection::new(socket)))
     }
-
-    /// The meta block: version, QoS, commit method, statements sorted by name.
-    fn meta(&self) -> Vec<u8> {
-        let mut out = Vec::new();
-        let string = |out: &mut Vec<u8>, s: &[u8]| {
-            out.extend_from_slice(&(s.len() as u64).to_le_bytes());
-            out.extend_from_slice(s);
-        };
-        out.extend_from_slice(&HSTORE_VERSION.to_le_bytes());
-        out.extend_from_slice(&(self.qos as u32).to_le_bytes());
-        out.extend_from_slice(&(self.commit as u32).to_le_bytes());
-        out.extend_from_slice(&(self.statements.len() as u32).to_le_bytes());
-        let mut order: Vec<usize> = (0..self.statements.len()).collect();
-        order.sort_by(|&a, &b| self.statements[a].name.cmp(&self.statements[b].name));
-        for id in order {
-            let s = &self.statements[id];
-            string(&mut out, s.name.as_bytes());
-            out.extend_from_slice(&s.flags.to_le_bytes());
-            string(&mut out, s.format.as_bytes());
-            string(&mut out, s.file.as_bytes());
-            out.extend_from_slice(&s.line.to_le_bytes());
-            out.extend_from_slice(&(id as u32).to_le_bytes());
-            string(&mut out, &s.type_desc);
-        }
-        out
-    }
 }
 
-/// The registration directory producers and hog agree on: the first of
-/// `$HOBBES_STORE_DIR`, `$TMPDIR`, `$TMP` that is set, non-empty and
-/// writable; else `/var/tmp` if writable; else `/tmp`.
-pub fn default_store_dir() -> PathBuf {
-    let writable = |dir: &PathBuf| {
-        use std::os::unix::ffi::OsStrExt;
-        let Ok(path) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
-            return false;
-        };
-        // SAFETY: a valid NUL-terminated path for the duration of the call.
-        unsafe { libc::access(path.as_ptr(), libc::W_OK) == 0 }
-    };
-    ["HOBBES_STORE_DIR", "TMPDIR", "TMP"]
-        .iter()
-        .filter_map(std::env::var_os)
-        .map(PathBuf::from)
-        .find(|d| !d.as_os_str().is_empty() && writable(d))
-        .or_else(|| Some(PathBuf::from("/var/tmp")).filter(writable))
-        .unwrap_or_else(|| PathBuf::from("/tmp"))
+/// The calling thread's Linux thread id.
+fn thread_id() -> u64 {
+    // SAFETY: gettid has no preconditions.
+    unsafe { libc::gettid() as u64 }
 }

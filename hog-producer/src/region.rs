@@ -5,6 +5,7 @@ use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use hstore_shm::layout::RING_HEADER_SIZE;
 use hstore_shm::{Layout, Ring, HEADER_SIZE};
 use memmap2::{MmapMut, MmapOptions};
 
@@ -12,6 +13,7 @@ use memmap2::{MmapMut, MmapOptions};
 pub struct OwnedRegion {
     map: MmapMut,
     layout: Layout,
+    ring_offset: usize,
 }
 
 impl OwnedRegion {
@@ -43,17 +45,32 @@ impl OwnedRegion {
         // SAFETY: offset 0 of a page-aligned mapping is 4-aligned.
         let ready = unsafe { &*(map.as_ptr() as *const AtomicU32) };
         ready.swap(1, Ordering::SeqCst);
-        Ok(OwnedRegion { map, layout })
+        let ring_offset = layout.ring_offset().expect("sized above") as usize;
+        Ok(OwnedRegion {
+            map,
+            layout,
+            ring_offset,
+        })
+    }
+
+    /// Where the payload of slot `i` (`i < count`) starts in the mapping.
+    pub fn slot_at(&self, i: u32) -> usize {
+        self.ring_offset + RING_HEADER_SIZE as usize + i as usize * self.layout.valsz as usize
+    }
+
+    /// `len` bytes of the mapping from `at`, for the writer to fill a slot
+    /// it holds (bounds-checked).
+    pub fn bytes_mut(&mut self, at: usize, len: usize) -> &mut [u8] {
+        &mut self.map[at..at + len]
     }
 
     /// The ring.
     pub fn ring(&self) -> Ring<'_> {
-        let offset = self.layout.ring_offset().expect("checked at creation") as usize;
         // SAFETY: `create` sized the mapping to hold the ring header at the
-        // page-aligned `offset` and `count` slots of `valsz` bytes.
+        // page-aligned `ring_offset` and `count` slots of `valsz` bytes.
         unsafe {
             Ring::new(
-                self.map.as_ptr().add(offset),
+                self.map.as_ptr().add(self.ring_offset),
                 self.layout.valsz as usize,
                 self.layout.count as u32,
             )

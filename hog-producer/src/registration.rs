@@ -27,8 +27,15 @@ impl Connection {
         }
     }
 
-    /// Registers the ring of thread `tid`, connecting first if needed.
+    /// Whether a connection is open (hog may have died since).
+    pub fn is_connected(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    /// Registers the ring of thread `tid`, connecting first if needed. The
+    /// ring is remembered even if this fails, for the next reconnect.
     pub fn register(&mut self, tid: u64, wait: WaitPolicy) -> io::Result<()> {
+        self.rings.retain(|&(t, _)| t != tid);
         self.rings.push((tid, wait));
         if self.stream.is_none() {
             self.stream = Some(connect(&self.socket)?);
@@ -101,8 +108,8 @@ fn send(stream: &UnixStream, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// Whether the peer is still there: hog never writes, so a readable socket
-/// means EOF.
+/// Whether the peer is still there: only EOF says it is gone (hog never
+/// writes; bytes it did write would not count as a disconnection).
 fn alive(stream: &UnixStream) -> bool {
     let mut byte = 0u8;
     // SAFETY: a one-byte peek into a local buffer.
@@ -114,5 +121,5 @@ fn alive(stream: &UnixStream) -> bool {
             libc::MSG_PEEK | libc::MSG_DONTWAIT,
         )
     };
-    n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::WouldBlock
+    n != 0
 }

@@ -2,164 +2,357 @@
 //! write pipe does (values split across slots at any byte, CONT slots
 //! published as they fill, COMMIT or ROLLBACK ending a transaction).
 //!
-//! Logging a record into a slot with room touches no lock, makes no system
-//! call and allocates nothing.
+//! The hot path — a record that fits in the slot being filled — encodes
+//! the record straight into the slot through a bounds-checked slice: no
+//! allocation, no system call, no lock. Slots are published (two atomic
+//! swaps, plus a futex wake if hog sleeps) only when one fills or a
+//! transaction ends; a full ring makes a Reliable writer back off, then
+//! wait, and an Unreliable one drop.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use hstore_shm::state;
 
-use crate::group::{CommitMethod, Group, Qos, StatementId};
+use crate::group::{CommitMethod, Group, Qos};
+use crate::payload::Payload;
 use crate::region::OwnedRegion;
+use crate::sink::{Sink, SliceSink};
+use crate::statement::StatementId;
+
+/// How long an Unreliable writer finds no room at commits before it probes
+/// for a restarted hog.
+const STUCK: Duration = Duration::from_millis(10);
+
+/// First busy-wait round of a writer waiting for room (it doubles up to
+/// 2^19 rounds before sleeping).
+const BACKOFF_START: u32 = 512;
 
 /// Writes records of one group from one thread.
 pub struct Writer<'g> {
     group: &'g Group,
     region: OwnedRegion,
-    /// The slot being filled (`wi`), if the producer holds one.
+    /// The slot being filled (`wi`), if the writer holds one.
     page: Option<u32>,
+    /// Where that slot's payload starts in the region.
+    page_at: usize,
     wi: u32,
     offset: usize,
-    backoff: u32,
+    capacity: usize,
     full_since: Option<Instant>,
+    /// Statements whose typed records were checked against their
+    /// declaration (once per statement and writer).
+    checked: Vec<bool>,
+}
+
+/// A record's payload, encoded on demand.
+trait Encode {
+    fn size(&self) -> usize;
+    fn write<S: Sink + ?Sized>(&self, out: &mut S);
+}
+
+/// Typed arguments.
+struct Args<'a, P: ?Sized>(&'a P);
+
+impl<P: Payload + ?Sized> Encode for Args<'_, P> {
+    #[inline]
+    fn size(&self) -> usize {
+        self.0.payload_size()
+    }
+
+    #[inline]
+    fn write<S: Sink + ?Sized>(&self, out: &mut S) {
+        self.0.store_payload(out);
+    }
+}
+
+/// Bytes already encoded.
+struct Bytes<'a>(&'a [u8]);
+
+impl Encode for Bytes<'_> {
+    fn size(&self) -> usize {
+        self.0.len()
+    }
+
+    fn write<S: Sink + ?Sized>(&self, out: &mut S) {
+        out.put(self.0);
+    }
+}
+
+/// Writes through the pipe, splitting across slots; after a failed write
+/// (an Unreliable ring without room) the rest of the record is dropped.
+struct PipeSink<'w, 'g> {
+    writer: &'w mut Writer<'g>,
+    ok: bool,
+}
+
+impl Sink for PipeSink<'_, '_> {
+    fn put(&mut self, bytes: &[u8]) {
+        if self.ok {
+            self.ok = self.writer.write(bytes);
+        }
+    }
 }
 
 impl<'g> Writer<'g> {
     pub(crate) fn new(group: &'g Group, region: OwnedRegion) -> Self {
         let ring = region.ring();
-        let wi = ring.wi();
-        let page = ring.has_room(wi).then_some(wi);
-        Writer {
+        let (wi, capacity) = (ring.wi(), ring.capacity());
+        let mut writer = Writer {
             group,
             region,
-            page,
+            page: None,
+            page_at: 0,
             wi,
             offset: 0,
-            backoff: 512,
+            capacity,
             full_since: None,
-        }
+            checked: vec![false; group.statements().len()],
+        };
+        writer.poll_page();
+        writer
     }
 
-    /// Logs one record: the statement id, then its encoded payload. Returns
-    /// `false` if an Unreliable ring had no room and the record was dropped.
+    /// The group this writer logs for.
+    pub fn group(&self) -> &'g Group {
+        self.group
+    }
+
+    /// Logs one record of statement `id` with the typed arguments
+    /// `payload` (`()` or a tuple; see [`Payload`]). Returns `false` if an
+    /// Unreliable ring had no room and the record was dropped.
+    ///
+    /// # Panics
+    /// If `id` is not a statement of the group, or (checked at its first
+    /// record in this writer) if the statement was declared from another
+    /// argument list ([`Declaration::of`](crate::Declaration::of)).
+    #[inline]
+    pub fn log<P: Payload + ?Sized>(&mut self, id: StatementId, payload: &P) -> bool {
+        if !self.checked.get(id.0 as usize).copied().unwrap_or(false) {
+            self.check::<P>(id);
+        }
+        self.put(id, &Args(payload))
+    }
+
+    /// Logs one record: the statement id, then its encoded payload.
+    /// Returns `false` if an Unreliable ring had no room and the record was
+    /// dropped.
+    ///
+    /// # Panics
+    /// If `id` is not a statement of the group.
     pub fn record(&mut self, id: StatementId, payload: &[u8]) -> bool {
-        if self.group.commit_method() == CommitMethod::Auto {
-            let capacity = self.region.ring().capacity();
-            if self.page.is_none() || 4 + payload.len() >= capacity - self.offset {
-                self.commit();
+        self.known(id);
+        self.put(id, &Bytes(payload))
+    }
+
+    #[cold]
+    fn check<P: Payload + ?Sized>(&mut self, id: StatementId) {
+        let declared = self.known(id);
+        if let Some(shape) = &declared.shape {
+            let logged = P::payload_type(&[]);
+            assert!(
+                *shape == logged.encode(),
+                "statement '{}' of group '{}' is declared with other arguments than {logged:?}",
+                declared.name,
+                self.group.name(),
+            );
+        }
+        self.checked[id.0 as usize] = true;
+    }
+
+    fn known(&self, id: StatementId) -> &'g crate::statement::Declaration {
+        let group = self.group;
+        group
+            .statements()
+            .get(id.0 as usize)
+            .unwrap_or_else(|| panic!("group '{}' has no statement {}", group.name(), id.0))
+    }
+
+    /// Ends the open transaction: publishes it to hog. Returns whether a
+    /// slot was published (an Unreliable writer without room has none).
+    pub fn commit(&mut self) -> bool {
+        let published = self.publish(state::COMMIT);
+        match self.group.qos() {
+            Qos::Reliable => self.wait_for_page(),
+            Qos::Unreliable => {
+                if !self.poll_page() {
+                    self.probe_when_stuck();
+                }
             }
         }
-        self.write(&id.0.to_le_bytes()) && self.write(payload)
-    }
-
-    /// Ends the open transaction: publishes it to hog.
-    pub fn commit(&mut self) -> bool {
-        self.finish(state::COMMIT)
+        published
     }
 
     /// Discards the open transaction.
     pub fn rollback(&mut self) {
-        self.finish(state::ROLLBACK);
+        self.publish(state::ROLLBACK);
+        self.next_page();
     }
 
-    fn finish(&mut self, end: u32) -> bool {
-        let had_page = self.page.is_some();
-        if let Some(page) = self.page.take() {
-            let ring = self.region.ring();
-            ring.set_footer(page, end, self.offset);
-            self.wi = ring.push(page);
+    #[inline]
+    fn put<E: Encode + ?Sized>(&mut self, id: StatementId, record: &E) -> bool {
+        let size = 4 + record.size();
+        if self.group.commit_method() == CommitMethod::Auto
+            && (self.page.is_none() || size >= self.capacity - self.offset)
+        {
+            self.commit();
         }
-        self.offset = 0;
-        self.take_page();
-        had_page
+        let fits = self.page.is_some() && size < self.capacity - self.offset;
+        let ok = (fits && self.put_in_place(id, record, size)) || self.put_across(id, record);
+        if !ok {
+            self.group.count_drop();
+        }
+        ok
     }
 
-    /// Copies `bytes` into the ring, stepping to new slots as they fill.
-    fn write(&mut self, mut bytes: &[u8]) -> bool {
-        let Some(mut page) = self.page else {
-            return false;
+    /// Encodes a record that fits into the free part of the current slot.
+    /// Returns `false` (having changed nothing) if the payload wrote more
+    /// than it said it would.
+    #[inline]
+    fn put_in_place<E: Encode + ?Sized>(
+        &mut self,
+        id: StatementId,
+        record: &E,
+        size: usize,
+    ) -> bool {
+        let buf = self.region.bytes_mut(self.page_at + self.offset, size);
+        let mut sink = SliceSink::new(buf);
+        sink.put(&id.0.to_le_bytes());
+        record.write(&mut sink);
+        match sink.written() {
+            Some(n) => {
+                self.offset += n;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Encodes a record through the pipe, across as many slots as it takes.
+    fn put_across<E: Encode + ?Sized>(&mut self, id: StatementId, record: &E) -> bool {
+        let mut sink = PipeSink {
+            writer: self,
+            ok: true,
         };
-        let capacity = self.region.ring().capacity();
-        if bytes.len() < capacity - self.offset {
-            self.copy(page, bytes);
+        sink.put(&id.0.to_le_bytes());
+        record.write(&mut sink);
+        sink.ok
+    }
+
+    /// Copies `bytes` into the ring, publishing slots as they fill.
+    fn write(&mut self, mut bytes: &[u8]) -> bool {
+        if self.page.is_none() {
+            return false;
+        }
+        if bytes.len() < self.capacity - self.offset {
+            self.copy(bytes);
             return true;
         }
         loop {
-            let n = bytes.len().min(capacity - self.offset);
-            self.copy(page, &bytes[..n]);
+            let n = bytes.len().min(self.capacity - self.offset);
+            self.copy(&bytes[..n]);
             bytes = &bytes[n..];
-            if self.offset < capacity {
+            if self.offset < self.capacity {
                 return true;
             }
             if !self.step() {
                 return false;
             }
-            page = self.page.expect("a step that succeeds holds a page");
         }
     }
 
-    fn copy(&mut self, page: u32, bytes: &[u8]) {
-        let ring = self.region.ring();
-        // SAFETY: the writer owns slot `page` until it publishes it, and
-        // `offset + bytes.len()` never exceeds the slot's capacity.
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                bytes.as_ptr(),
-                ring.payload_mut(page).add(self.offset),
-                bytes.len(),
-            );
-        }
+    fn copy(&mut self, bytes: &[u8]) {
+        self.region
+            .bytes_mut(self.page_at + self.offset, bytes.len())
+            .copy_from_slice(bytes);
         self.offset += bytes.len();
     }
 
-    /// Publishes the full slot as CONT and takes the next one.
+    /// Publishes the full slot as CONT and takes the next one. An
+    /// Unreliable writer publishes it TENTATIVE, then makes it CONT if the
+    /// next slot is free, else ROLLBACK (cancelling the transaction).
     fn step(&mut self) -> bool {
-        let Some(page) = self.page.take() else {
+        let Some(page) = self.page else {
             return false;
         };
-        let ring = self.region.ring();
         match self.group.qos() {
             Qos::Reliable => {
-                ring.set_footer(page, state::CONT, self.offset);
-                self.wi = ring.push(page);
+                self.publish(state::CONT);
+                self.wait_for_page();
             }
             Qos::Unreliable => {
-                ring.set_footer(page, state::TENTATIVE, self.offset);
-                self.wi = ring.push(page);
-                let room = ring.has_room(self.wi);
+                let used = self.offset;
+                self.publish(state::TENTATIVE);
+                let room = self.poll_page();
                 let end = if room { state::CONT } else { state::ROLLBACK };
-                ring.set_footer(page, end, self.offset);
+                self.region.ring().set_footer(page, end, used);
             }
         }
-        self.offset = 0;
-        self.take_page();
         self.page.is_some()
     }
 
-    /// Takes slot `wi`: waits for room (Reliable) or gives up (Unreliable).
-    fn take_page(&mut self) {
-        let group = self.group;
-        let ring = self.region.ring();
-        match group.qos() {
-            Qos::Reliable => {
-                ring.reserve(self.wi, group.wait_policy(), &mut self.backoff, || {
-                    group.reconnect();
-                });
-                self.page = Some(self.wi);
-            }
+    /// Ends the current slot with `end` and publishes it, if there is one.
+    fn publish(&mut self, end: u32) -> bool {
+        let page = self.page.take();
+        if let Some(page) = page {
+            let ring = self.region.ring();
+            ring.set_footer(page, end, self.offset);
+            self.wi = ring.push(page);
+        }
+        self.offset = 0;
+        page.is_some()
+    }
+
+    /// Takes the next slot: a Reliable writer waits, an Unreliable one
+    /// gives up if there is no room.
+    fn next_page(&mut self) {
+        match self.group.qos() {
+            Qos::Reliable => self.wait_for_page(),
             Qos::Unreliable => {
-                if ring.has_room(self.wi) {
-                    self.page = Some(self.wi);
-                    self.full_since = None;
-                } else {
-                    self.page = None;
-                    let since = *self.full_since.get_or_insert_with(Instant::now);
-                    if since.elapsed().as_millis() >= 10 {
-                        group.reconnect();
-                        self.full_since = Some(Instant::now());
-                    }
-                }
+                self.poll_page();
             }
+        }
+    }
+
+    /// Waits until slot `wi` is free (backing off, then sleeping, probing
+    /// for a restarted hog every 10 ms) and takes it.
+    fn wait_for_page(&mut self) {
+        let group = self.group;
+        let mut backoff = BACKOFF_START;
+        self.region
+            .ring()
+            .reserve(self.wi, group.wait_policy(), &mut backoff, || {
+                group.reconnect();
+            });
+        self.take(self.wi);
+    }
+
+    /// Takes slot `wi` if it is free; returns whether it did.
+    fn poll_page(&mut self) -> bool {
+        if self.region.ring().has_room(self.wi) {
+            self.take(self.wi);
+            true
+        } else {
+            self.page = None;
+            false
+        }
+    }
+
+    fn take(&mut self, page: u32) {
+        self.page = Some(page);
+        self.page_at = self.region.slot_at(page);
+        self.offset = 0;
+    }
+
+    /// An Unreliable commit found no room: the first time remember when;
+    /// once that is 10 ms ago, probe for a restarted hog and start over.
+    fn probe_when_stuck(&mut self) {
+        match self.full_since {
+            None => self.full_since = Some(Instant::now()),
+            Some(since) if since.elapsed() >= STUCK => {
+                self.group.reconnect();
+                self.full_since = None;
+            }
+            Some(_) => {}
         }
     }
 }
