@@ -51,6 +51,11 @@ pub enum WireError {
     /// A payload is malformed.
     #[error("{0}")]
     Invalid(String),
+    /// The receiver refused this sender (it requires TLS or
+    /// authentication that the sender did not offer, or refused its
+    /// credentials); it says no more.
+    #[error("refused by the receiver (it may require TLS or authentication)")]
+    Refused,
 }
 
 fn read_exact(r: &mut impl Read, buf: &mut [u8]) -> Result<(), WireError> {

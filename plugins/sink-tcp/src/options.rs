@@ -1,5 +1,6 @@
 //! Options of the tcp sink, as hog's settings give them (`[sink.tcp]`).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use hog_core::plugin::PluginError;
@@ -17,6 +18,46 @@ pub enum WhenFull {
     DropOldest,
 }
 
+/// The protocol spoken to a destination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// Try v2; speak hobbes to a peer that closes the connection on the
+    /// probe or answers nothing v2-like (a C++ hog). Never falls back when
+    /// TLS or a token is configured.
+    Auto,
+    /// v2 only.
+    V2,
+    /// The hobbes protocol only (a C++ receiver).
+    Hobbes,
+}
+
+/// TLS towards v2 destinations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientTls {
+    /// PEM file with the CA that signs the receivers' certificates.
+    pub ca: String,
+    /// PEM file with this hog's client certificate (mutual TLS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert: Option<String>,
+    /// PEM file with the client certificate's private key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+/// Settings of one destination that differ from the sink's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DestinationOptions {
+    /// The protocol for this destination.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<Protocol>,
+    /// The name the destination's certificate carries, if not its host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_name: Option<String>,
+}
+
 /// The tcp sink's options.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,9 +70,29 @@ pub struct Options {
     pub batch_size: Size,
     /// `host:port` of every receiving hog (`-p … host:port…`).
     pub destinations: Vec<String>,
-    /// gzip level of segments (hobbes: 6).
+    /// gzip level of segments for hobbes destinations (hobbes: 6).
     #[serde(default = "default_level")]
     pub compression: u32,
+    /// zstd level of segments for v2 destinations (1..=19).
+    #[serde(default = "default_zstd_level")]
+    pub zstd_level: i32,
+    /// The protocol spoken to every destination (see `destination` for
+    /// exceptions).
+    #[serde(default = "default_protocol")]
+    pub protocol: Protocol,
+    /// Per-destination settings, keyed by `host:port`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub destination: BTreeMap<String, DestinationOptions>,
+    /// TLS towards v2 destinations; unset: plaintext.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<ClientTls>,
+    /// File whose first line is the token sent to v2 destinations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_file: Option<String>,
+    /// This hog's name in v2 stream identities (receivers tell senders'
+    /// streams apart by it); default: the host name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
     /// Most bytes the spool of all streams may hold.
     #[serde(default = "default_spool_limit")]
     pub spool_limit: Size,
@@ -59,6 +120,12 @@ pub struct Options {
 
 fn default_level() -> u32 {
     6
+}
+fn default_zstd_level() -> i32 {
+    3
+}
+fn default_protocol() -> Protocol {
+    Protocol::Auto
 }
 fn default_spool_limit() -> Size {
     Size(4 << 30)
@@ -101,6 +168,52 @@ impl Options {
                 "tcp sink options: compression is 0..=9",
             ));
         }
+        if !(1..=19).contains(&options.zstd_level) {
+            return Err(PluginError::config(
+                "tcp sink options: zstd_level is 1..=19",
+            ));
+        }
+        if let Some(d) = options
+            .destination
+            .keys()
+            .find(|d| !options.destinations.contains(d))
+        {
+            return Err(PluginError::config(format!(
+                "tcp sink options: destination.\"{d}\" is not one of the destinations"
+            )));
+        }
+        if let Some(tls) = &options.tls {
+            if tls.cert.is_some() != tls.key.is_some() {
+                return Err(PluginError::config(
+                    "tcp sink options: tls.cert and tls.key go together (mutual TLS)",
+                ));
+            }
+        }
+        if options
+            .origin
+            .as_deref()
+            .is_some_and(|o| o.is_empty() || o.len() > 255 || o.chars().any(char::is_control))
+        {
+            return Err(PluginError::config(
+                "tcp sink options: origin must have 1 to 255 characters, none a control character",
+            ));
+        }
         Ok(options)
+    }
+
+    /// The protocol spoken to `dest`.
+    pub fn protocol_of(&self, dest: &str) -> Protocol {
+        self.destination
+            .get(dest)
+            .and_then(|d| d.protocol)
+            .unwrap_or(self.protocol)
+    }
+
+    /// Whether any destination may be sent v2 (then segments are spooled
+    /// as zstd; otherwise as gzip, ready for hobbes receivers).
+    pub fn any_v2(&self) -> bool {
+        self.destinations
+            .iter()
+            .any(|d| self.protocol_of(d) != Protocol::Hobbes)
     }
 }

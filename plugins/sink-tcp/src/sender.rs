@@ -1,168 +1,180 @@
 //! One destination of one stream: sends the spool's segments in index order
 //! over its own connection, with timeouts, TCP keepalive and capped,
-//! jittered exponential backoff while the destination is down.
+//! jittered exponential backoff while the destination is down. A v2
+//! destination also learns where the stream ends.
 
-use std::io::Write;
-use std::net::{Shutdown, TcpStream, ToSocketAddrs};
-use std::os::unix::io::AsRawFd;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use hog_core::plugin::Logger;
-use hog_core::wire::legacy;
 
+use crate::link::{self, Learned, Link, Live, Sent};
+use crate::net::Destination;
 use crate::options::Options;
 use crate::spool::{Segment, Spool};
 
-/// The connection a sender currently uses, so shutdown can interrupt it.
-pub type Live = Arc<Mutex<Option<TcpStream>>>;
+/// What a sender does next.
+enum Work {
+    /// Send this segment.
+    Segment(Segment),
+    /// Everything is delivered and the stream is closed: tell a v2
+    /// destination where it ends.
+    End(u64),
+}
 
-/// Sends `spool`'s segments to `dest` until the stream is drained or the
-/// sink stops.
-pub fn run(spool: Arc<Spool>, dest: String, options: Arc<Options>, logger: Logger, live: Live) {
-    let mut backoff = Duration::from_millis(100);
-    let mut down_since: Option<Instant> = None;
-    let mut reported = Instant::now() - Duration::from_secs(3600);
-    loop {
-        let Some(segment) = next_segment(&spool, &dest) else {
-            return;
-        };
-        let result = deliver(&spool, &dest, &segment, &options, &live);
-        match result {
-            Ok(()) => {
-                if let Some(since) = down_since.take() {
-                    logger.info(&format!(
-                        "{dest} is back after {:.1}s; sending the backlog of group {}",
-                        since.elapsed().as_secs_f64(),
-                        spool.group
+/// Everything a sender thread needs.
+pub struct Sender {
+    /// The stream's spool.
+    pub spool: Arc<Spool>,
+    /// The destination.
+    pub dest: Arc<Destination>,
+    /// This hog's name for receivers.
+    pub origin: String,
+    /// The sink's options.
+    pub options: Arc<Options>,
+    /// Where to log.
+    pub logger: Logger,
+    /// The current socket, for interrupts.
+    pub live: Live,
+}
+
+impl Sender {
+    /// Sends until the stream is delivered or the sink stops.
+    pub fn run(self) {
+        let dest = self.dest.address.clone();
+        let mut link: Option<Link> = None;
+        let mut learned = Learned::Unknown;
+        let mut backoff = Duration::from_millis(100);
+        let mut down_since: Option<Instant> = None;
+        let mut reported = Instant::now() - Duration::from_secs(3600);
+        loop {
+            let Some(work) = self.next_work() else {
+                return;
+            };
+            let reused = link.is_some();
+            let mut result = self.step(&mut link, &mut learned, &work);
+            if result.is_err() && reused && !self.stopping() {
+                // The receiver may have closed a connection that sat idle:
+                // try once more on a fresh one before calling it down.
+                link = None;
+                result = self.step(&mut link, &mut learned, &work);
+            }
+            match result {
+                Ok(done) => {
+                    if let Some(since) = down_since.take() {
+                        self.logger.info(&format!(
+                            "{dest} is back after {:.1}s; sending the backlog of group {}",
+                            since.elapsed().as_secs_f64(),
+                            self.spool.group
+                        ));
+                    }
+                    backoff = Duration::from_millis(100);
+                    if done {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    link = None;
+                    learned = Learned::Unknown;
+                    *self.live.lock().unwrap_or_else(PoisonError::into_inner) = None;
+                    if self.stopping() {
+                        return;
+                    }
+                    down_since.get_or_insert_with(Instant::now);
+                    if reported.elapsed() >= Duration::from_secs(60) {
+                        self.logger.warn(&format!(
+                            "{dest} (group {}): {e}; segments stay spooled, retrying",
+                            self.spool.group
+                        ));
+                        reported = Instant::now();
+                    }
+                    self.pause(with_jitter(backoff));
+                    backoff = (backoff * 2).min(self.options.max_backoff.0);
+                }
+            }
+        }
+    }
+
+    fn stopping(&self) -> bool {
+        self.spool.lock().stopping
+    }
+
+    /// Does `work`, connecting first if needed; `Ok(true)` when the sender
+    /// is done.
+    fn step(
+        &self,
+        link: &mut Option<Link>,
+        learned: &mut Learned,
+        work: &Work,
+    ) -> Result<bool, String> {
+        let dest = &self.dest.address;
+        if matches!(work, Work::End(_)) && self.spool.ended(dest) {
+            return Ok(true);
+        }
+        if link.is_none() {
+            let how = link::Connect {
+                spool: &self.spool,
+                dest: &self.dest,
+                origin: &self.origin,
+                options: &self.options,
+                live: &self.live,
+                logger: &self.logger,
+            };
+            match link::connect(&how, learned, matches!(work, Work::End(_)))? {
+                Some(l) => *link = Some(l),
+                None => return Ok(true),
+            }
+        }
+        let l = link.as_mut().expect("connected");
+        match work {
+            Work::Segment(seg) => {
+                if let Sent::Whole = l.send(&self.spool, seg, &self.options)? {
+                    self.spool
+                        .acknowledge(dest, seg.index)
+                        .map_err(|e| e.to_string())?;
+                }
+                Ok(false)
+            }
+            Work::End(end_seq) => {
+                if !l.end(*end_seq)? {
+                    self.logger.warn(&format!(
+                        "{dest} (group {}): the receiver holds fewer than the {end_seq} transactions it acknowledged (its data was reset?); the stream stays unfinished there",
+                        self.spool.group
                     ));
                 }
-                backoff = Duration::from_millis(100);
-                if let Err(e) = spool.acknowledge(&dest, segment.index) {
-                    logger.error(&e.to_string());
-                }
-            }
-            Err(e) => {
-                *live.lock().unwrap_or_else(PoisonError::into_inner) = None;
-                down_since.get_or_insert_with(Instant::now);
-                if reported.elapsed() >= Duration::from_secs(60) {
-                    logger.warn(&format!(
-                        "{dest} (group {}): {e}; segments stay spooled, retrying",
-                        spool.group
-                    ));
-                    reported = Instant::now();
-                }
-                pause(&spool, with_jitter(backoff));
-                backoff = (backoff * 2).min(options.max_backoff.0);
+                self.spool.mark_ended(dest).map_err(|e| e.to_string())?;
+                *link = None;
+                Ok(true)
             }
         }
     }
-}
 
-/// The next segment `dest` has not acknowledged, waiting for one; `None`
-/// once the stream is drained for `dest` or the sink stops.
-fn next_segment(spool: &Spool, dest: &str) -> Option<Segment> {
-    let mut state = spool.lock();
-    loop {
-        if state.stopping {
-            return None;
-        }
-        let acked = state.acked.get(dest).copied().unwrap_or(0);
-        if let Some((_, seg)) = state.segments.range(acked + 1..).next() {
-            return Some(seg.clone());
-        }
-        if state.finished_for(acked) {
-            return None;
-        }
-        state = spool.wait(state, Duration::from_secs(1));
-    }
-}
-
-fn deliver(
-    spool: &Spool,
-    dest: &str,
-    segment: &Segment,
-    options: &Options,
-    live: &Live,
-) -> Result<(), String> {
-    let mut slot = live.lock().unwrap_or_else(PoisonError::into_inner);
-    if slot.is_none() {
-        *slot = Some(connect(spool, dest, options)?);
-    }
-    let mut stream = slot
-        .as_ref()
-        .expect("connected")
-        .try_clone()
-        .map_err(|e| e.to_string())?;
-    drop(slot);
-    let bytes = spool
-        .read_segment(segment)
-        .map_err(|e| format!("cannot read segment {}: {e}", segment.index))?;
-    legacy::write_frame(&mut stream, &bytes).map_err(|e| format!("sending: {e}"))?;
-    stream.flush().map_err(|e| e.to_string())?;
-    legacy::read_ack(&mut stream).map_err(|e| format!("waiting for the acknowledgement: {e}"))
-}
-
-fn connect(spool: &Spool, dest: &str, options: &Options) -> Result<TcpStream, String> {
-    let addresses = dest
-        .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve: {e}"))?;
-    let mut last = String::from("no address");
-    for address in addresses {
-        match TcpStream::connect_timeout(&address, options.connect_timeout.0) {
-            Ok(mut stream) => {
-                let timeout = Some(options.ack_timeout.0);
-                stream
-                    .set_read_timeout(timeout)
-                    .map_err(|e| e.to_string())?;
-                stream
-                    .set_write_timeout(timeout)
-                    .map_err(|e| e.to_string())?;
-                let _ = stream.set_nodelay(true);
-                keepalive(&stream);
-                legacy::write_frame(&mut stream, spool.group.as_bytes())
-                    .and_then(|_| legacy::write_frame(&mut stream, &spool.init))
-                    .map_err(|e| format!("handshake: {e}"))?;
-                legacy::read_ack(&mut stream).map_err(|e| format!("handshake: {e}"))?;
-                return Ok(stream);
+    /// The next segment the destination has not acknowledged, waiting for
+    /// one; the end once the stream is drained for it; `None` when the sink
+    /// stops.
+    fn next_work(&self) -> Option<Work> {
+        let dest = &self.dest.address;
+        let mut state = self.spool.lock();
+        loop {
+            if state.stopping {
+                return None;
             }
-            Err(e) => last = format!("cannot connect to {address}: {e}"),
+            let acked = state.acked.get(dest).copied().unwrap_or(0);
+            if let Some((_, seg)) = state.segments.range(acked + 1..).next() {
+                return Some(Work::Segment(seg.clone()));
+            }
+            if state.finished_for(acked) {
+                return Some(Work::End(state.durable_end()));
+            }
+            state = self.spool.wait(state, Duration::from_secs(1));
         }
     }
-    Err(last)
-}
 
-/// Turns on TCP keepalive so that a silent, vanished peer is detected.
-fn keepalive(stream: &TcpStream) {
-    let set = |level, name, value: libc::c_int| {
-        // SAFETY: setsockopt with a pointer to a live c_int of the right size.
-        unsafe {
-            libc::setsockopt(
-                stream.as_raw_fd(),
-                level,
-                name,
-                (&value as *const libc::c_int).cast(),
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            )
-        };
-    };
-    set(libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1);
-    set(libc::IPPROTO_TCP, libc::TCP_KEEPIDLE, 30);
-    set(libc::IPPROTO_TCP, libc::TCP_KEEPINTVL, 10);
-    set(libc::IPPROTO_TCP, libc::TCP_KEEPCNT, 3);
-}
-
-/// Interrupts a sender blocked on its connection.
-pub fn interrupt(live: &Live) {
-    if let Some(stream) = live.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
-        let _ = stream.shutdown(Shutdown::Both);
-    }
-}
-
-fn pause(spool: &Spool, d: Duration) {
-    let state = spool.lock();
-    if !state.stopping {
-        drop(spool.wait(state, d));
+    fn pause(&self, d: Duration) {
+        let state = self.spool.lock();
+        if !state.stopping {
+            drop(self.spool.wait(state, d));
+        }
     }
 }
 

@@ -11,9 +11,13 @@ use std::time::{Duration, UNIX_EPOCH};
 use hog_core::paths;
 use hog_core::plugin::{BatchRef, Counter, Logger, PluginError, Sink, SinkStats, StreamInfo};
 
+use hog_core::wire::v2::Codec;
+
+use crate::link::{self, Live};
+use crate::net::Net;
 use crate::options::{Options, WhenFull};
-use crate::sender::{self, Live};
-use crate::spool::Spool;
+use crate::sender::Sender;
+use crate::spool::{Compression, Spool};
 
 struct Stream {
     spool: Arc<Spool>,
@@ -25,6 +29,7 @@ type Streams = Arc<Mutex<HashMap<u64, Stream>>>;
 /// The tcp sink.
 pub struct TcpSink {
     options: Arc<Options>,
+    net: Net,
     logger: Logger,
     streams: Streams,
     stop: Arc<AtomicBool>,
@@ -39,10 +44,12 @@ impl TcpSink {
     /// previous run left.
     pub fn from_options(json: &str, logger: Logger) -> Result<TcpSink, PluginError> {
         let options = Arc::new(Options::from_json(json)?);
+        let net = Net::prepare(&options)?;
         let streams: Streams = Arc::default();
         let stop = Arc::new(AtomicBool::new(false));
         let mut sink = TcpSink {
             options: Arc::clone(&options),
+            net,
             logger: logger.clone(),
             streams: Arc::clone(&streams),
             stop: Arc::clone(&stop),
@@ -110,33 +117,41 @@ impl TcpSink {
 
     fn start(&mut self, stream: &StreamInfo, dir: &Path) -> Result<u64, PluginError> {
         let options = &self.options;
+        let compression = Compression {
+            codec: if options.any_v2() {
+                Codec::Zstd
+            } else {
+                Codec::Gzip
+            },
+            gzip_level: options.compression,
+            zstd_level: options.zstd_level,
+        };
         let spool = Arc::new(Spool::open(
             dir,
             stream,
             &options.destinations,
-            options.compression,
+            compression,
             options.fsync,
         )?);
         if let Some(index) = self.index_dir() {
             let _ = std::fs::create_dir_all(&index);
             let _ = std::fs::write(index.join(stream.id.to_string()), dir.display().to_string());
         }
-        let senders = options
+        let senders = self
+            .net
             .destinations
             .iter()
             .map(|dest| {
                 let live: Live = Arc::default();
-                let (spool, dest, opts, logger, l) = (
-                    Arc::clone(&spool),
-                    dest.clone(),
-                    Arc::clone(options),
-                    self.logger.clone(),
-                    Arc::clone(&live),
-                );
-                (
-                    std::thread::spawn(move || sender::run(spool, dest, opts, logger, l)),
-                    live,
-                )
+                let sender = Sender {
+                    spool: Arc::clone(&spool),
+                    dest: Arc::clone(dest),
+                    origin: self.net.origin.clone(),
+                    options: Arc::clone(options),
+                    logger: self.logger.clone(),
+                    live: Arc::clone(&live),
+                };
+                (std::thread::spawn(move || sender.run()), live)
             })
             .collect();
         let mark = spool.lock().durable_end();
@@ -267,7 +282,7 @@ impl Sink for TcpSink {
             stream.spool.lock().stopping = true;
             stream.spool.notify();
             for (_, live) in &stream.senders {
-                sender::interrupt(live);
+                link::interrupt(live);
             }
         }
         for stream in streams {

@@ -1,5 +1,6 @@
 //! One stream's spool: transactions appended to `open.seg` (durable once
-//! written), cut into numbered gzip segments, deleted once every
+//! written), cut into numbered compressed segments (zstd when a destination
+//! may speak v2, gzip when all speak hobbes), deleted once every
 //! destination acknowledged them.
 //!
 //! `open.seg` always exists and starts with the sequence number of its first
@@ -17,6 +18,28 @@ use std::time::{Duration, Instant};
 
 use hog_core::plugin::{BatchRef, PluginError, StreamInfo};
 use hog_core::wire::legacy::{self, Init};
+use hog_core::wire::v2::Codec;
+
+/// How a spool compresses its segments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Compression {
+    /// The codec of new segments.
+    pub codec: Codec,
+    /// gzip level (the init message and gzip segments).
+    pub gzip_level: u32,
+    /// zstd level.
+    pub zstd_level: i32,
+}
+
+impl Compression {
+    /// The level of `codec`.
+    pub fn level(&self, codec: Codec) -> i32 {
+        match codec {
+            Codec::Zstd => self.zstd_level,
+            _ => self.gzip_level as i32,
+        }
+    }
+}
 
 /// A cut segment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +52,15 @@ pub struct Segment {
     pub count: u64,
     /// Compressed size.
     pub bytes: u64,
+    /// How it is compressed.
+    pub codec: Codec,
+}
+
+impl Segment {
+    /// Sequence number one past its last transaction.
+    pub fn end_seq(&self) -> u64 {
+        self.first_seq + self.count
+    }
 }
 
 /// The mutable part of a spool.
@@ -78,7 +110,10 @@ pub struct Spool {
     pub group: String,
     /// The compressed init message.
     pub init: Vec<u8>,
-    level: u32,
+    /// The stream, as it was opened.
+    pub stream: StreamInfo,
+    /// How segments are compressed.
+    pub compression: Compression,
     fsync: bool,
     state: Mutex<State>,
     changed: Condvar,
@@ -103,7 +138,7 @@ impl Spool {
         dir: &Path,
         stream: &StreamInfo,
         destinations: &[String],
-        level: u32,
+        compression: Compression,
         fsync: bool,
     ) -> Result<Spool, PluginError> {
         let fail = |what: &str, e| io(dir, what, e);
@@ -122,7 +157,7 @@ impl Spool {
                     commit: stream.commit,
                     statements: stream.statements.to_vec(),
                 };
-                let gz = legacy::gzip(&init.encode(), level);
+                let gz = legacy::gzip(&init.encode(), compression.gzip_level);
                 write_atomic(&init_path, &gz).map_err(|e| fail("cannot write init.gz", e))?;
                 gz
             }
@@ -152,7 +187,8 @@ impl Spool {
             dir: dir.to_path_buf(),
             group: stream.group.to_string(),
             init,
-            level,
+            stream: stream.clone(),
+            compression,
             fsync,
             state: Mutex::new(State {
                 open,
@@ -250,12 +286,14 @@ impl Spool {
             .seek(SeekFrom::Start(8))
             .and_then(|_| state.open.read_to_end(&mut records))
             .map_err(|e| fail("cannot read open.seg", e))?;
-        let gz = legacy::gzip(&records, self.level);
+        let codec = self.compression.codec;
+        let gz = codec.compress(&records, self.compression.level(codec));
         let seg = Segment {
             index: state.next_index,
             first_seq: state.open_first,
             count: state.open_count,
             bytes: gz.len() as u64,
+            codec,
         };
         write_atomic(&self.dir.join(segment_name(&seg)), &gz)
             .map_err(|e| fail("cannot write a segment", e))?;
@@ -324,14 +362,32 @@ impl Spool {
     pub fn read_segment(&self, seg: &Segment) -> std::io::Result<Vec<u8>> {
         fs::read(self.dir.join(segment_name(seg)))
     }
+
+    /// Records that `dest` acknowledged the end of the stream.
+    pub fn mark_ended(&self, dest: &str) -> Result<(), PluginError> {
+        write_atomic(&self.dir.join(ended_name(dest)), b"")
+            .map_err(|e| io(&self.dir, "cannot record the end", e))
+    }
+
+    /// Whether `dest` acknowledged the end of the stream.
+    pub fn ended(&self, dest: &str) -> bool {
+        self.dir.join(ended_name(dest)).exists()
+    }
 }
 
 fn segment_name(seg: &Segment) -> String {
-    format!("seg-{:010}-{}-{}.gz", seg.index, seg.first_seq, seg.count)
+    format!(
+        "seg-{:010}-{}-{}.{}",
+        seg.index,
+        seg.first_seq,
+        seg.count,
+        seg.codec.extension()
+    )
 }
 
 fn parse_segment_name(name: &str) -> Option<Segment> {
-    let rest = name.strip_prefix("seg-")?.strip_suffix(".gz")?;
+    let (rest, ext) = name.strip_prefix("seg-")?.rsplit_once('.')?;
+    let codec = Codec::from_extension(ext)?;
     let mut parts = rest.split('-');
     let index = parts.next()?.parse().ok()?;
     let first_seq = parts.next()?.parse().ok()?;
@@ -341,7 +397,12 @@ fn parse_segment_name(name: &str) -> Option<Segment> {
         first_seq,
         count,
         bytes: 0,
+        codec,
     })
+}
+
+fn ended_name(dest: &str) -> String {
+    format!("ended-{}", &acked_name(dest)["acked-".len()..])
 }
 
 fn acked_name(dest: &str) -> String {
@@ -425,6 +486,14 @@ mod tests {
         }
     }
 
+    fn zstd() -> Compression {
+        Compression {
+            codec: Codec::Zstd,
+            gzip_level: 6,
+            zstd_level: 3,
+        }
+    }
+
     fn batch(first: u64, n: u64) -> Batch {
         let mut b = Batch::new(1, first);
         for i in first..first + n {
@@ -438,7 +507,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().join("s");
         let dests = vec!["a:1".to_string()];
-        let spool = Spool::open(&d, &stream(), &dests, 6, false).unwrap();
+        let spool = Spool::open(&d, &stream(), &dests, zstd(), false).unwrap();
         assert_eq!(spool.append(batch(0, 5).as_ref()).unwrap(), 5);
         assert_eq!(
             spool.append(batch(3, 4).as_ref()).unwrap(),
@@ -454,21 +523,25 @@ mod tests {
             .open(d.join("open.seg"))
             .unwrap();
         f.write_all(&[8, 0, 0, 0, 0, 0, 0, 0, 1, 2]).unwrap();
-        let spool = Spool::open(&d, &stream(), &dests, 6, false).unwrap();
+        let spool = Spool::open(&d, &stream(), &dests, zstd(), false).unwrap();
         let state = spool.lock();
         assert_eq!(state.durable_end(), 9);
         assert_eq!(state.segments.len(), 1);
         let seg = state.segments.values().next().unwrap().clone();
         assert_eq!((seg.index, seg.first_seq, seg.count), (1, 0, 7));
         drop(state);
-        let payload = legacy::gunzip(&spool.read_segment(&seg).unwrap(), 1 << 20, "seg").unwrap();
+        assert_eq!(seg.codec, Codec::Zstd);
+        let payload = seg
+            .codec
+            .decompress(&spool.read_segment(&seg).unwrap(), 1 << 20, "seg")
+            .unwrap();
         let txns = legacy::transactions(&payload).unwrap();
         assert_eq!(txns.len(), 7);
         assert_eq!(txns[6], 6u64.to_le_bytes());
         spool.acknowledge("a:1", 1).unwrap();
         assert!(spool.lock().segments.is_empty());
         drop(spool);
-        let spool = Spool::open(&d, &stream(), &dests, 6, false).unwrap();
+        let spool = Spool::open(&d, &stream(), &dests, zstd(), false).unwrap();
         spool.cut_if(|_, _| true).unwrap();
         let next = spool.lock().segments.keys().copied().collect::<Vec<_>>();
         assert_eq!(
@@ -478,7 +551,7 @@ mod tests {
         );
         drop(spool);
         assert_eq!(
-            Spool::open(&d, &stream(), &dests, 6, false)
+            Spool::open(&d, &stream(), &dests, zstd(), false)
                 .unwrap()
                 .lock()
                 .durable_end(),
@@ -491,13 +564,13 @@ mod tests {
     fn a_kill_between_writing_a_segment_and_restarting_open_seg_is_recognised() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().join("s");
-        let spool = Spool::open(&d, &stream(), &[], 6, false).unwrap();
+        let spool = Spool::open(&d, &stream(), &[], zstd(), false).unwrap();
         spool.append(batch(0, 3).as_ref()).unwrap();
         let stale = fs::read(d.join("open.seg")).unwrap();
         spool.cut_if(|_, _| true).unwrap();
         drop(spool);
         fs::write(d.join("open.seg"), stale).unwrap();
-        let spool = Spool::open(&d, &stream(), &[], 6, false).unwrap();
+        let spool = Spool::open(&d, &stream(), &[], zstd(), false).unwrap();
         let state = spool.lock();
         assert_eq!(state.durable_end(), 3);
         assert_eq!(

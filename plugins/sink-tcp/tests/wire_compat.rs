@@ -21,7 +21,7 @@ fn capture(name: &str) -> Vec<u8> {
 }
 
 /// The group, the decompressed init and the transactions of a conversation.
-fn parse(bytes: &[u8]) -> (Vec<u8>, Vec<u8>, Vec<Vec<u8>>) {
+fn parse(bytes: &[u8]) -> Conversation {
     let mut r = bytes;
     let group = legacy::read_frame(&mut r, 256, "group").unwrap();
     let init = legacy::read_frame(&mut r, 1 << 20, "init").unwrap();
@@ -115,7 +115,7 @@ fn our_frames_carry_exactly_what_the_cpp_sender_sent() {
     sink.close_stream(1).unwrap();
 
     let mut sent = Vec::new();
-    while parse_all(&sent).map_or(true, |(_, _, t)| t.len() < txns.len()) {
+    while parse_all(&sent).is_none_or(|(_, _, t)| t.len() < txns.len()) {
         sent = received
             .recv_timeout(Duration::from_secs(20))
             .expect("frames arrive");
@@ -130,7 +130,10 @@ fn our_frames_carry_exactly_what_the_cpp_sender_sent() {
     );
 }
 
-fn parse_all(bytes: &[u8]) -> Option<(Vec<u8>, Vec<u8>, Vec<Vec<u8>>)> {
+/// A conversation's group, init and transactions.
+type Conversation = (Vec<u8>, Vec<u8>, Vec<Vec<u8>>);
+
+fn parse_all(bytes: &[u8]) -> Option<Conversation> {
     let mut r = bytes;
     legacy::read_frame(&mut r, 256, "group").ok()?;
     legacy::read_frame(&mut r, 1 << 20, "init").ok()?;

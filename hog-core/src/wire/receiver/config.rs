@@ -1,0 +1,161 @@
+//! The receiver's settings and what is prepared from them at start
+//! (certificates, keys and tokens read, contradictions refused).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::units::{Size, Span};
+use crate::wire::v2::{tls, token};
+
+/// A batch protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// hog's own protocol: exactly-once, zstd, TLS, authentication.
+    V2,
+    /// The hobbes protocol, as the C++ hog speaks it.
+    Hobbes,
+}
+
+/// The receiver's TLS certificate, key and (for mutual TLS) client CA.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerTls {
+    /// PEM file with the receiver's certificate chain.
+    pub cert: PathBuf,
+    /// PEM file with the receiver's private key.
+    pub key: PathBuf,
+    /// PEM file with the CA that signs client certificates; a sender that
+    /// shows one it signed is authenticated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_ca: Option<PathBuf>,
+}
+
+/// Settings of the receiver.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReceiverConfig {
+    /// TCP port, a number or a service name (`-s`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<String>,
+    /// Address to listen on; hobbes listens on every IPv4 address. Use
+    /// `127.0.0.1` to accept only local peers.
+    pub listen: String,
+    /// Protocols accepted on the port: `v2` and/or `hobbes` (told apart by
+    /// the first frame).
+    pub protocols: Vec<Protocol>,
+    /// Refuse senders that do not use TLS (hobbes senders included).
+    pub require_tls: bool,
+    /// Refuse senders that do not authenticate with a client certificate
+    /// or a token (hobbes senders cannot).
+    pub require_auth: bool,
+    /// TLS offered to v2 senders; unset: plaintext only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<ServerTls>,
+    /// File of accepted tokens, one per line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_file: Option<PathBuf>,
+    /// Connections served at once; more wait to be accepted.
+    pub max_connections: u32,
+    /// A connection idle this long is closed.
+    pub idle_timeout: Span,
+    /// How long a sender may take from connecting to its hello (TLS
+    /// handshake included) before it is dropped.
+    pub handshake_timeout: Span,
+    /// Largest compressed frame accepted.
+    pub max_frame: Size,
+    /// Largest decompressed init message or segment accepted.
+    pub max_segment: Size,
+}
+
+impl Default for ReceiverConfig {
+    fn default() -> Self {
+        Self {
+            port: None,
+            listen: "0.0.0.0".into(),
+            protocols: vec![Protocol::V2, Protocol::Hobbes],
+            require_tls: false,
+            require_auth: false,
+            tls: None,
+            token_file: None,
+            max_connections: 256,
+            idle_timeout: Span(Duration::from_secs(600)),
+            handshake_timeout: Span(Duration::from_secs(10)),
+            max_frame: Size(256 << 20),
+            max_segment: Size(1 << 30),
+        }
+    }
+}
+
+/// The receiver's settings with their files read.
+pub struct Prepared {
+    /// The settings.
+    pub config: ReceiverConfig,
+    /// TLS, if offered.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Accepted tokens (empty: none).
+    pub tokens: Vec<Vec<u8>>,
+}
+
+impl Prepared {
+    /// Whether the receiver speaks `protocol`.
+    pub fn accepts(&self, protocol: Protocol) -> bool {
+        self.config.protocols.contains(&protocol)
+    }
+
+    /// Whether hobbes senders may deliver: spoken, and neither TLS nor
+    /// authentication is required (a hobbes sender has neither).
+    pub fn accepts_hobbes(&self) -> bool {
+        self.accepts(Protocol::Hobbes) && !self.config.require_tls && !self.config.require_auth
+    }
+}
+
+impl ReceiverConfig {
+    /// Reads the certificate, key and token files and checks the settings
+    /// agree; errors name the setting or file at fault.
+    pub fn prepare(&self) -> Result<Prepared, String> {
+        if self.protocols.is_empty() {
+            return Err("receiver.protocols: accept at least one of \"v2\", \"hobbes\"".into());
+        }
+        let tls = self
+            .tls
+            .as_ref()
+            .map(|t| tls::server_config(&t.cert, &t.key, t.client_ca.as_deref()))
+            .transpose()
+            .map_err(|e| format!("receiver.tls: {e}"))?;
+        let tokens = self
+            .token_file
+            .as_deref()
+            .map(token::load_tokens)
+            .transpose()
+            .map_err(|e| format!("receiver.token_file: {e}"))?
+            .unwrap_or_default();
+        if self.require_tls && tls.is_none() {
+            return Err(
+                "receiver.require_tls: set receiver.tls (cert and key) to offer TLS".into(),
+            );
+        }
+        let client_ca = self.tls.as_ref().is_some_and(|t| t.client_ca.is_some());
+        if self.require_auth && tokens.is_empty() && !client_ca {
+            return Err(
+                "receiver.require_auth: set receiver.token_file or receiver.tls.client_ca so that senders can authenticate"
+                    .into(),
+            );
+        }
+        let v2 = self.protocols.contains(&Protocol::V2);
+        if !v2 && (self.require_tls || self.require_auth) {
+            return Err(
+                "receiver: require_tls and require_auth need protocol \"v2\" (hobbes senders have neither)"
+                    .into(),
+            );
+        }
+        Ok(Prepared {
+            config: self.clone(),
+            tls,
+            tokens,
+        })
+    }
+}

@@ -1,0 +1,180 @@
+//! A receiver's side of one connection: frames read patiently (a silent
+//! peer costs a wake-up per tick, is dropped after the idle timeout, and a
+//! stop is noticed within a tick), optional TLS on top.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustls::{ServerConfig, ServerConnection, StreamOwned};
+use tokio::sync::watch;
+
+use crate::wire::legacy::{self, WireError};
+use crate::wire::v2::Transport;
+
+/// How often a waiting connection looks for a stop.
+const TICK: Duration = Duration::from_millis(500);
+/// How long a started frame may go without a byte arriving.
+const FRAME_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// One accepted connection.
+pub struct Conn {
+    transport: Transport,
+    /// The peer's address.
+    pub peer: SocketAddr,
+    shutdown: watch::Receiver<bool>,
+    idle: Duration,
+}
+
+impl Conn {
+    /// Wraps an accepted socket; a peer silent for `idle` between frames is
+    /// dropped.
+    pub fn new(
+        socket: TcpStream,
+        peer: SocketAddr,
+        shutdown: watch::Receiver<bool>,
+        idle: Duration,
+    ) -> std::io::Result<Conn> {
+        socket.set_read_timeout(Some(TICK))?;
+        socket.set_write_timeout(Some(FRAME_TIMEOUT))?;
+        let _ = socket.set_nodelay(true);
+        Ok(Conn {
+            transport: Transport::Plain(socket),
+            peer,
+            shutdown,
+            idle,
+        })
+    }
+
+    /// The transport (to ask about TLS and client certificates).
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    fn stopping(&self) -> bool {
+        *self.shutdown.borrow()
+    }
+
+    /// Fills `buf`, allowing `patience` without progress; `Ok(false)` when
+    /// nothing was read because the peer closed or hog is stopping and
+    /// `at_boundary` allows it.
+    fn fill(
+        &mut self,
+        buf: &mut [u8],
+        patience: Duration,
+        at_boundary: bool,
+    ) -> Result<bool, WireError> {
+        let mut at = 0;
+        let mut progress = Instant::now();
+        while at < buf.len() {
+            if self.stopping() {
+                if at == 0 && at_boundary {
+                    return Ok(false);
+                }
+                return Err(WireError::Invalid("hog is stopping".into()));
+            }
+            match self.transport.read(&mut buf[at..]) {
+                Ok(0) if at == 0 && at_boundary => return Ok(false),
+                Ok(0) => return Err(WireError::Closed),
+                Ok(n) => {
+                    at += n;
+                    progress = Instant::now();
+                }
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    if progress.elapsed() >= patience {
+                        return Err(WireError::Invalid(if at == 0 && at_boundary {
+                            format!("idle for {patience:?}")
+                        } else {
+                            format!("a frame stalled for {patience:?}")
+                        }));
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(WireError::Io(e)),
+            }
+        }
+        Ok(true)
+    }
+
+    /// Reads one frame of at most `max` bytes; `None` if the peer closed
+    /// (or hog is stopping) before it began.
+    pub fn read_frame(
+        &mut self,
+        max: u64,
+        what: &'static str,
+    ) -> Result<Option<Vec<u8>>, WireError> {
+        self.read_frame_within(max, what, self.idle)
+    }
+
+    /// [`read_frame`](Self::read_frame), waiting at most `patience` for the
+    /// frame to begin.
+    pub fn read_frame_within(
+        &mut self,
+        max: u64,
+        what: &'static str,
+        patience: Duration,
+    ) -> Result<Option<Vec<u8>>, WireError> {
+        let mut len = [0u8; 8];
+        if !self.fill(&mut len[..1], patience, true)? {
+            return Ok(None);
+        }
+        self.fill(&mut len[1..], FRAME_TIMEOUT, false)?;
+        let len = u64::from_le_bytes(len);
+        if len > max {
+            return Err(WireError::TooLarge { what, len, max });
+        }
+        let mut payload = vec![0u8; len as usize];
+        self.fill(&mut payload, FRAME_TIMEOUT, false)?;
+        Ok(Some(payload))
+    }
+
+    /// Writes one frame.
+    pub fn write_frame(&mut self, payload: &[u8]) -> Result<(), WireError> {
+        legacy::write_frame(&mut self.transport, payload)?;
+        self.transport.flush()?;
+        Ok(())
+    }
+
+    /// Writes raw bytes (the legacy acknowledgement).
+    pub fn write_raw(&mut self, bytes: &[u8]) -> Result<(), WireError> {
+        self.transport.write_all(bytes)?;
+        self.transport.flush()?;
+        Ok(())
+    }
+
+    /// Runs the TLS handshake as the server, within `timeout`.
+    pub fn start_tls(
+        &mut self,
+        config: &Arc<ServerConfig>,
+        timeout: Duration,
+    ) -> Result<(), WireError> {
+        let Transport::Plain(tcp) = &self.transport else {
+            return Err(WireError::Invalid("TLS is already on".into()));
+        };
+        let tcp = tcp.try_clone()?;
+        let conn = ServerConnection::new(Arc::clone(config))
+            .map_err(|e| WireError::Invalid(format!("TLS: {e}")))?;
+        let mut stream = StreamOwned::new(conn, tcp);
+        let deadline = Instant::now() + timeout;
+        while stream.conn.is_handshaking() {
+            if self.stopping() {
+                return Err(WireError::Invalid("hog is stopping".into()));
+            }
+            match stream.conn.complete_io(&mut stream.sock) {
+                Ok(_) => {}
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    if Instant::now() >= deadline {
+                        return Err(WireError::Invalid(format!(
+                            "the TLS handshake took longer than {timeout:?}"
+                        )));
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(WireError::Invalid(format!("TLS handshake: {e}"))),
+            }
+        }
+        self.transport = Transport::Server(Box::new(stream));
+        Ok(())
+    }
+}

@@ -1,0 +1,80 @@
+//! A hobbes sender's conversation: group, init, then segments, each
+//! acknowledged with one byte once every sink holds it. Every connection
+//! is a new stream (the protocol names nothing that would tie it to an
+//! earlier one).
+
+use tokio::runtime::Handle;
+
+use crate::pipeline::Batch;
+use crate::plugin::StreamInfo;
+use crate::types::StatementTable;
+use crate::wire::legacy::{self, Init, WireError, ACK};
+
+use super::conn::Conn;
+use super::{now_ns, Shared};
+
+/// Serves a hobbes sender whose first frame was `group`; returns the
+/// transactions received.
+pub fn serve(
+    conn: &mut Conn,
+    group: &[u8],
+    shared: &Shared,
+    handle: &Handle,
+) -> Result<u64, String> {
+    let text = |e: WireError| e.to_string();
+    let config = &shared.prepared.config;
+    let (max_frame, max_segment) = (config.max_frame.0, config.max_segment.0);
+    let group = legacy::validate_group(group).map_err(text)?;
+    let Some(init) = conn.read_frame(max_frame, "init message").map_err(text)? else {
+        return Err(WireError::Closed.to_string());
+    };
+    let init = Init::decode(&legacy::gunzip(&init, max_segment, "init message").map_err(text)?)
+        .map_err(text)?;
+    let table = StatementTable::new(&init.statements).map_err(|e| e.to_string())?;
+    let started = now_ns();
+    let info = StreamInfo {
+        id: 0,
+        group: group.as_str().into(),
+        pid: 0,
+        tid: 0,
+        region: format!("{}#{started}", conn.peer).into(),
+        started_at_ns: started,
+        qos: init.qos,
+        commit: init.commit,
+        statements: init.statements.clone().into(),
+    };
+    let mut delivery = handle
+        .block_on(shared.fanout.open_stream(info, None))
+        .map_err(|e| e.to_string())?;
+    let stream_id = delivery.stream().id;
+    tracing::info!(peer = %conn.peer, stream = stream_id, "receiving group '{group}' (hobbes protocol)");
+    conn.write_raw(&[ACK]).map_err(text)?;
+    let mut seq = 0u64;
+    let mut segments = || -> Result<(), String> {
+        while let Some(frame) = conn.read_frame(max_frame, "segment").map_err(text)? {
+            let payload = legacy::gunzip(&frame, max_segment, "segment").map_err(text)?;
+            let mut batch = Batch::new(stream_id, seq);
+            for txn in legacy::transactions(&payload).map_err(text)? {
+                if let Some(Err(e)) = table.records(txn).find(|r| r.is_err()) {
+                    return Err(format!("transaction {}: {e}", seq + batch.len() as u64));
+                }
+                batch.push(txn);
+            }
+            let end = batch.end_seq();
+            if !batch.is_empty() {
+                handle
+                    .block_on(delivery.deliver(batch, None))
+                    .map_err(|e| e.to_string())?;
+            }
+            seq = end;
+            conn.write_raw(&[ACK]).map_err(text)?;
+        }
+        Ok(())
+    };
+    // The connection was the stream: whatever ended it ends the stream.
+    let result = segments();
+    handle
+        .block_on(delivery.close(seq))
+        .map_err(|e| e.to_string())?;
+    result.map(|()| seq)
+}

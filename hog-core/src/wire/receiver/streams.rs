@@ -1,0 +1,138 @@
+//! The v2 streams being received, so that one stream is never fed by two
+//! connections at once: a sender that reconnects (after a timeout, say)
+//! takes the stream over, and the old connection is cut and waited for.
+
+use std::collections::HashMap;
+use std::net::{Shutdown, TcpStream};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// A stream's identity at the receiver: group, region, start time.
+pub type StreamKey = (String, String, u64);
+
+#[derive(Default)]
+struct Slot {
+    /// The socket of the connection holding the stream, and its turn.
+    holder: Option<(u64, TcpStream)>,
+}
+
+/// The streams that connections currently hold.
+#[derive(Default)]
+pub struct ActiveStreams {
+    slots: Mutex<HashMap<StreamKey, Slot>>,
+    released: Condvar,
+    turns: std::sync::atomic::AtomicU64,
+}
+
+/// A connection's hold on a stream; released when dropped.
+pub struct Claim {
+    streams: Arc<ActiveStreams>,
+    key: StreamKey,
+    turn: u64,
+}
+
+impl ActiveStreams {
+    /// Takes `key` for the connection on `socket`: cuts the connection that
+    /// holds it, if any, and waits up to `patience` for it to let go.
+    pub fn claim(
+        self: &Arc<Self>,
+        key: StreamKey,
+        socket: TcpStream,
+        patience: Duration,
+    ) -> Result<Claim, String> {
+        let turn = self
+            .turns
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let deadline = Instant::now() + patience;
+        let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            let slot = slots.entry(key.clone()).or_default();
+            match &slot.holder {
+                None => {
+                    slot.holder = Some((turn, socket));
+                    return Ok(Claim {
+                        streams: Arc::clone(self),
+                        key,
+                        turn,
+                    });
+                }
+                Some((_, old)) => {
+                    let _ = old.shutdown(Shutdown::Both);
+                }
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(format!(
+                    "stream {}/{} is still held by an earlier connection",
+                    key.0, key.1
+                ));
+            }
+            slots = self
+                .released
+                .wait_timeout(slots, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        let mut slots = self
+            .streams
+            .slots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if slots
+            .get(&self.key)
+            .and_then(|s| s.holder.as_ref())
+            .is_some_and(|(turn, _)| *turn == self.turn)
+        {
+            slots.remove(&self.key);
+        }
+        drop(slots);
+        self.streams.released.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_connection_cuts_the_first_and_waits_for_it() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let a = TcpStream::connect(addr).unwrap();
+        let (mut a_server, _) = listener.accept().unwrap();
+        let b = TcpStream::connect(addr).unwrap();
+        let streams = Arc::new(ActiveStreams::default());
+        let key: StreamKey = ("G".into(), "h:/r".into(), 1);
+        let first = streams
+            .claim(
+                key.clone(),
+                a_server.try_clone().unwrap(),
+                Duration::from_secs(1),
+            )
+            .unwrap();
+        let s = Arc::clone(&streams);
+        let k = key.clone();
+        let waiter = std::thread::spawn(move || s.claim(k, b, Duration::from_secs(5)).map(|_| ()));
+        // The first connection is cut: its reads end.
+        let mut buf = [0u8; 1];
+        use std::io::Read;
+        assert_eq!(a_server.read(&mut buf).unwrap_or(0), 0);
+        drop(first);
+        waiter.join().unwrap().unwrap();
+        drop(a);
+        let c = TcpStream::connect(addr).unwrap();
+        let held = streams
+            .claim(key.clone(), c.try_clone().unwrap(), Duration::from_secs(1))
+            .unwrap();
+        assert!(
+            streams.claim(key, c, Duration::from_millis(50)).is_err(),
+            "a holder that does not let go times the newcomer out"
+        );
+        drop(held);
+    }
+}

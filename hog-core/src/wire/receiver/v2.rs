@@ -1,0 +1,254 @@
+//! A v2 sender's conversation (see [`crate::wire::v2`]).
+//!
+//! The receiver names the stream by the sender's identity, so the stat
+//! store hands back the same stream id to a sender that reconnects, and
+//! every sink reports the mark it keeps with its data; the lowest is the
+//! mark the sender resumes from. Segments at or below the mark are
+//! acknowledged without being applied again; the fan-out trims a segment
+//! that straddles it. A connection that drops leaves the stream open on the
+//! sinks for the sender to resume; only `End` closes it.
+//!
+//! Until a sender has authenticated (when authentication is required) it
+//! learns nothing: every refusal is the bare `Refused`, and no stream is
+//! registered, no file created.
+
+use std::time::Duration;
+
+use tokio::runtime::Handle;
+
+use crate::pipeline::{Batch, StreamDelivery};
+use crate::plugin::StreamInfo;
+use crate::types::StatementTable;
+use crate::wire::legacy::{self, WireError};
+use crate::wire::v2::frame::{Answer, Message, Probe, Status};
+use crate::wire::v2::segment::Codec;
+use crate::wire::v2::{token, Hello};
+
+use super::conn::Conn;
+use super::Shared;
+
+/// How long a reconnecting sender waits for its old connection to let go.
+const TAKEOVER: Duration = Duration::from_secs(30);
+
+/// Serves a v2 sender whose first frame was `probe`; returns the
+/// transactions applied.
+pub fn serve(
+    conn: &mut Conn,
+    probe: &[u8],
+    shared: &Shared,
+    handle: &Handle,
+) -> Result<u64, String> {
+    let prepared = &shared.prepared;
+    let config = &prepared.config;
+    let answer = |status| Answer {
+        status,
+        codecs: Codec::all_bits(),
+    };
+    let probe = match Probe::decode(probe) {
+        Ok(probe) => probe,
+        Err(e) => {
+            let _ = conn.write_frame(&answer(Status::Refused).encode());
+            return Err(e.to_string());
+        }
+    };
+    let status = match (probe.tls, &prepared.tls) {
+        (true, Some(_)) => Status::Tls,
+        (true, None) => Status::Refused,
+        (false, _) if config.require_tls => Status::Refused,
+        (false, _) => Status::Plain,
+    };
+    conn.write_frame(&answer(status).encode())
+        .map_err(|e| e.to_string())?;
+    match (status, &prepared.tls) {
+        (Status::Refused, _) if probe.tls => {
+            return Err(
+                "refused: the sender asked for TLS, which is not configured (receiver.tls)".into(),
+            )
+        }
+        (Status::Refused, _) => {
+            return Err("refused: the sender does not use TLS (receiver.require_tls)".into())
+        }
+        (Status::Tls, Some(tls)) => conn
+            .start_tls(tls, config.handshake_timeout.0)
+            .map_err(|e| e.to_string())?,
+        _ => {}
+    }
+    let Some(frame) = conn
+        .read_frame_within(config.max_frame.0, "hello", config.handshake_timeout.0)
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(0);
+    };
+    let body = match Message::decode(&frame) {
+        Ok(Message::Hello(body)) => body,
+        _ => return refuse(conn, "the first message is not a hello"),
+    };
+    let offered = match Hello::token(body) {
+        Ok((offered, _)) => offered,
+        Err(_) => return refuse(conn, "a malformed hello"),
+    };
+    let by_token = !prepared.tokens.is_empty() && token::any_matches(&prepared.tokens, offered);
+    if !offered.is_empty() && !prepared.tokens.is_empty() && !by_token {
+        return refuse(conn, "a wrong token");
+    }
+    let authenticated = by_token || conn.transport().client_certified();
+    if config.require_auth && !authenticated {
+        return refuse(
+            conn,
+            "no client certificate and no token (receiver.require_auth)",
+        );
+    }
+    // From here on the sender is entitled to know what went wrong.
+    let session = Session::open(conn, body, shared, handle);
+    match session {
+        Ok(session) => {
+            let result = session.run(conn, shared, handle);
+            if let Err(e) = &result {
+                let _ = conn.write_frame(&Message::Error(e.clone()).encode());
+            }
+            result
+        }
+        Err(e) => {
+            let _ = conn.write_frame(&Message::Error(e.clone()).encode());
+            Err(e)
+        }
+    }
+}
+
+fn refuse(conn: &mut Conn, why: &str) -> Result<u64, String> {
+    let _ = conn.write_frame(&Message::Refused.encode());
+    Err(format!("refused: {why}"))
+}
+
+/// One stream being received.
+struct Session {
+    delivery: StreamDelivery,
+    table: StatementTable,
+    mark: u64,
+    applied: u64,
+    _claim: super::streams::Claim,
+}
+
+impl Session {
+    /// Registers the stream (the same one again for a sender that
+    /// reconnects), opens it on every sink and welcomes the sender with
+    /// the mark.
+    fn open(
+        conn: &mut Conn,
+        body: &[u8],
+        shared: &Shared,
+        handle: &Handle,
+    ) -> Result<Session, String> {
+        let hello = Hello::decode(body).map_err(|e| e.to_string())?;
+        let table = StatementTable::new(&hello.init.statements)
+            .map_err(|e| format!("init message: {e}"))?;
+        let region = hello.receiver_region();
+        let key = (hello.group.clone(), region.clone(), hello.started_at_ns);
+        let socket = conn
+            .transport()
+            .tcp()
+            .try_clone()
+            .map_err(|e| e.to_string())?;
+        let claim = shared.active.claim(key, socket, TAKEOVER)?;
+        let info = StreamInfo {
+            id: 0,
+            group: hello.group.as_str().into(),
+            pid: hello.pid,
+            tid: hello.tid,
+            region: region.as_str().into(),
+            started_at_ns: hello.started_at_ns,
+            qos: hello.init.qos,
+            commit: hello.init.commit,
+            statements: hello.init.statements.into(),
+        };
+        let delivery = handle
+            .block_on(shared.fanout.open_stream(info, None))
+            .map_err(|e| e.to_string())?;
+        let mark = delivery
+            .durable_end()
+            .ok_or_else(|| "no sink accepted the stream".to_string())?;
+        tracing::info!(
+            peer = %conn.peer,
+            stream = delivery.stream().id,
+            tls = conn.transport().is_tls(),
+            "receiving group '{}' from {} (v2), resuming at transaction {mark}",
+            hello.group,
+            region
+        );
+        conn.write_frame(&Message::Welcome { mark }.encode())
+            .map_err(|e| e.to_string())?;
+        Ok(Session {
+            delivery,
+            table,
+            mark,
+            applied: 0,
+            _claim: claim,
+        })
+    }
+
+    /// Applies segments until the sender ends the stream or goes away.
+    fn run(mut self, conn: &mut Conn, shared: &Shared, handle: &Handle) -> Result<u64, String> {
+        let config = &shared.prepared.config;
+        while let Some(frame) = conn
+            .read_frame(config.max_frame.0, "v2 message")
+            .map_err(|e| e.to_string())?
+        {
+            match Message::decode(&frame).map_err(|e| e.to_string())? {
+                Message::Segment(seg) => {
+                    let payload = seg.open(config.max_segment.0).map_err(|e| e.to_string())?;
+                    if seg.first_seq > self.mark {
+                        return Err(format!(
+                            "a gap: this receiver holds transactions 0..{} and the segment starts at {}",
+                            self.mark, seg.first_seq
+                        ));
+                    }
+                    self.apply(seg.first_seq, &payload, handle)?;
+                    conn.write_frame(&Message::Ack { mark: self.mark }.encode())
+                        .map_err(|e| e.to_string())?;
+                }
+                Message::End { end_seq } if end_seq == self.mark => {
+                    let stream = self.delivery.stream().id;
+                    handle
+                        .block_on(self.delivery.close(end_seq))
+                        .map_err(|e| e.to_string())?;
+                    conn.write_frame(&Message::Ack { mark: self.mark }.encode())
+                        .map_err(|e| e.to_string())?;
+                    tracing::info!(peer = %conn.peer, stream, "stream ended after {end_seq} transactions");
+                    return Ok(self.applied);
+                }
+                Message::End { end_seq } => {
+                    return Err(format!(
+                    "the stream cannot end at {end_seq}: this receiver holds transactions 0..{}",
+                    self.mark
+                ))
+                }
+                other => return Err(format!("v2: unexpected {} from a sender", other.name())),
+            }
+        }
+        Ok(self.applied)
+    }
+
+    /// Checks every transaction of a segment starting at `first_seq` and
+    /// delivers the ones the sinks do not hold yet.
+    fn apply(&mut self, first_seq: u64, payload: &[u8], handle: &Handle) -> Result<(), String> {
+        let mut batch = Batch::new(self.delivery.stream().id, first_seq);
+        for txn in legacy::transactions(payload).map_err(|e: WireError| e.to_string())? {
+            if let Some(Err(e)) = self.table.records(txn).find(|r| r.is_err()) {
+                return Err(format!(
+                    "transaction {}: {e}",
+                    first_seq + batch.len() as u64
+                ));
+            }
+            batch.push(txn);
+        }
+        let end = batch.end_seq();
+        if end > self.mark {
+            let before = self.mark;
+            self.mark = handle
+                .block_on(self.delivery.deliver(batch, None))
+                .map_err(|e| e.to_string())?;
+            self.applied += self.mark.saturating_sub(before);
+        }
+        Ok(())
+    }
+}

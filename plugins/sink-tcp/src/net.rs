@@ -1,0 +1,132 @@
+//! What the senders need to reach destinations, prepared once from the
+//! options: TLS configuration, token, this hog's origin name, each
+//! destination's protocol and certificate name.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use hog_core::plugin::PluginError;
+use hog_core::wire::v2::{self, tls, ClientSettings};
+
+use crate::options::{Options, Protocol};
+
+/// One destination, as its sender reaches it.
+#[derive(Clone)]
+pub struct Destination {
+    /// `host:port`.
+    pub address: String,
+    /// The protocol configured for it.
+    pub protocol: Protocol,
+    /// How v2 connections are made (TLS with this destination's name).
+    pub v2: ClientSettings,
+}
+
+impl Destination {
+    /// Whether the destination must be reached over v2: asked for, or
+    /// implied by TLS or a token (never given up for plaintext hobbes).
+    pub fn v2_only(&self) -> bool {
+        self.protocol == Protocol::V2
+            || (self.protocol == Protocol::Auto
+                && (self.v2.tls.is_some() || self.v2.token.is_some()))
+    }
+}
+
+/// The prepared destinations and this hog's origin name.
+pub struct Net {
+    /// Every destination, in the configured order.
+    pub destinations: Vec<Arc<Destination>>,
+    /// The name receivers know this hog by.
+    pub origin: String,
+}
+
+fn config_error(e: String) -> PluginError {
+    PluginError::config(format!("tcp sink options: {e}"))
+}
+
+/// The host part of `host:port` (brackets of an IPv6 address removed).
+fn host_of(address: &str) -> &str {
+    let host = address.rsplit_once(':').map_or(address, |(h, _)| h);
+    host.strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host)
+}
+
+impl Net {
+    /// Reads the TLS and token files the options name.
+    pub fn prepare(options: &Options) -> Result<Net, PluginError> {
+        let tls = options
+            .tls
+            .as_ref()
+            .map(|t| {
+                let identity = t
+                    .cert
+                    .as_deref()
+                    .zip(t.key.as_deref())
+                    .map(|(c, k)| (Path::new(c), Path::new(k)));
+                tls::client_config(Path::new(&t.ca), identity)
+            })
+            .transpose()
+            .map_err(|e| config_error(format!("tls: {e}")))?;
+        let token = options
+            .token_file
+            .as_deref()
+            .map(|f| v2::token::load_token(Path::new(f)))
+            .transpose()
+            .map_err(|e| config_error(format!("token_file: {e}")))?;
+        let mut destinations = Vec::new();
+        for address in &options.destinations {
+            let protocol = options.protocol_of(address);
+            let tls = match &tls {
+                Some(config) if protocol != Protocol::Hobbes => {
+                    let name = options
+                        .destination
+                        .get(address)
+                        .and_then(|d| d.server_name.as_deref())
+                        .unwrap_or_else(|| host_of(address));
+                    let name = tls::server_name(name)
+                        .map_err(|e| config_error(format!("destination {address}: {e}")))?;
+                    Some((Arc::clone(config), name))
+                }
+                _ => None,
+            };
+            destinations.push(Arc::new(Destination {
+                address: address.clone(),
+                protocol,
+                v2: ClientSettings {
+                    tls,
+                    token: token.clone().filter(|_| protocol != Protocol::Hobbes),
+                },
+            }));
+        }
+        let origin = options.origin.clone().unwrap_or_else(hostname);
+        Ok(Net {
+            destinations,
+            origin,
+        })
+    }
+}
+
+/// This machine's host name ("localhost" if it has none).
+pub fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its whole length, which is passed.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    match std::str::from_utf8(&buf[..len]) {
+        Ok(name) if rc == 0 && !name.is_empty() => name.to_string(),
+        _ => "localhost".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_are_taken_from_addresses() {
+        assert_eq!(host_of("recv.example:9000"), "recv.example");
+        assert_eq!(host_of("127.0.0.1:9000"), "127.0.0.1");
+        assert_eq!(host_of("[::1]:9000"), "::1");
+        assert!(!hostname().is_empty());
+    }
+}
