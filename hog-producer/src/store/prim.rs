@@ -112,7 +112,7 @@ impl Store for () {
 /// Marks types whose in-memory bytes are their little-endian encoding.
 ///
 /// # Safety
-/// Implementors have no padding and no invalid byte patterns.
+/// Implementors have no padding bytes.
 unsafe trait Plain {}
 
 macro_rules! plain {
@@ -124,8 +124,8 @@ macro_rules! plain {
 
 plain!(u8, i8, i16, u16, i32, u32, i64, u64, isize, usize, i128, u128, f32, f64, bool);
 
-/// The bytes of a slice of plain values, which on a little-endian machine
-/// are their packed encoding; elsewhere each value is converted.
+/// The bytes of a slice of plain values: on a little-endian machine (the
+/// only kind supported), their packed encoding.
 #[cfg(target_endian = "little")]
 fn as_le_bytes<T: Plain>(items: &[T]) -> &[u8] {
     // SAFETY: `T: Plain` has no padding, so every byte of the slice is
