@@ -1,0 +1,110 @@
+//! Figure 4: recovery of batch shipping. A batchsend hog is killed with
+//! SIGKILL mid-production and restarted at once while the producer goes on
+//! (held back by its full ring meanwhile). The kill comes 0, 40, 80, 120 or
+//! 160 ms (by run) after the receiver first holds a quarter of the p3
+//! records, so that it lands at different points of the send cycle (a kill
+//! between the receiver applying a segment and the sender recording its
+//! acknowledgement is the case a replay must survive). Measured: restart →
+//! the receiver holds every record; then the receiver's files are read
+//! back and records lost and duplicated are counted.
+
+use std::time::Duration;
+
+use crate::clock::monotonic_ns;
+use crate::figures::metric::Unit;
+use crate::figures::shipping::free_port;
+use crate::harness::bench::Bench;
+use crate::harness::hog::HogProcess;
+use crate::harness::verify::{count, tally};
+use crate::harness::wait::wait_every;
+use crate::workload::Workload;
+
+/// Measures figure 4 (p3).
+pub fn measure(b: &mut Bench) -> Result<(), String> {
+    for run in 0..b.options.runs {
+        b.say(&format!(
+            "figure 4, recovery after a sender kill, p3, run {}",
+            run + 1
+        ));
+        let delay = Duration::from_millis(40 * (run as u64 % 5));
+        one_run(b, Workload::P3, delay)?;
+    }
+    Ok(())
+}
+
+fn one_run(b: &mut Bench, w: Workload, delay: Duration) -> Result<(), String> {
+    let n = b.records(w);
+    let dir = b.run_dir(&format!("recovery-{w}"))?;
+    let (send_dir, recv_dir) = (dir.join("send"), dir.join("recv"));
+    let port = free_port()?;
+    let receiver = HogProcess::receiver(&b.hog, &recv_dir, port)?;
+    let sender = HogProcess::sender(&b.hog, &send_dir, &b.group, port)?;
+    let p = b.start_producer(&b.producer_run(&send_dir, w, n, &[]))?;
+    let every = Duration::from_millis(20);
+    wait_every(every, b.timeout(n), "a quarter of the records", || {
+        count(&recv_dir, w) >= n / 4
+    })?;
+    std::thread::sleep(delay);
+    sender.kill();
+    let restart = monotonic_ns();
+    let sender = HogProcess::sender(&b.hog, &send_dir, &b.group, port)?;
+    // Lost records would keep the count below n: stop waiting once the
+    // producer is done and nothing has arrived for 10 s.
+    let (mut last_count, mut last_change) = (0, monotonic_ns());
+    let complete = wait_every(
+        every,
+        b.timeout(n),
+        "every record after the restart",
+        || {
+            let c = count(&recv_dir, w);
+            let now = monotonic_ns();
+            if c != last_count {
+                (last_count, last_change) = (c, now);
+            }
+            c >= n || now - last_change > 10_000_000_000
+        },
+    );
+    let delivered = monotonic_ns();
+    complete?;
+    p.finish(b.timeout(0))?;
+    // Duplicates could make the count reach n early: let it settle.
+    let mut settled = count(&recv_dir, w);
+    wait_every(
+        Duration::from_secs(1),
+        Duration::from_secs(30),
+        "the count to settle",
+        || {
+            let c = count(&recv_dir, w);
+            std::mem::replace(&mut settled, c) == c
+        },
+    )?;
+    sender.stop()?;
+    receiver.stop()?;
+    let t = tally(&recv_dir, w, n)?;
+    b.record(
+        4,
+        "recovery.time_s",
+        "recovery p3: sender restart → last record at the receiver",
+        Unit::S,
+        (delivered - restart) as f64 / 1e9,
+    );
+    b.record(
+        4,
+        "recovery.lost",
+        "recovery p3: records lost",
+        Unit::Count,
+        t.lost(n) as f64,
+    );
+    b.record(
+        4,
+        "recovery.duplicated",
+        "recovery p3: records duplicated",
+        Unit::Count,
+        t.duplicated() as f64,
+    );
+    if t.out_of_order > 0 || t.malformed > 0 {
+        return Err(format!("recovery output out of order or malformed: {t:?}"));
+    }
+    b.clean(&dir);
+    Ok(())
+}

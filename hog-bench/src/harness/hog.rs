@@ -1,0 +1,163 @@
+//! hog processes in the modes under test, started with hobbes' flags:
+//! local (`-g G -m DIR -d …`), batchsend (`… -p 100ms 10MB 127.0.0.1:PORT`)
+//! and batchrecv (`-s PORT`, listening on 127.0.0.1 only).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use super::wait::wait_until;
+
+/// A hog started by the harness; killed if dropped.
+pub struct HogProcess {
+    child: Child,
+    log: PathBuf,
+}
+
+/// The data (or spool) template of a run directory.
+pub fn template(dir: &Path) -> String {
+    format!("{}/$GROUP/$DATE/data", dir.display())
+}
+
+impl HogProcess {
+    /// Local mode: drains `group`'s producers in `dir` into files there.
+    pub fn local(hog: &Path, dir: &Path, group: &str) -> Result<HogProcess, String> {
+        let mut cmd = command(hog);
+        cmd.args(["-g", group, "-m"])
+            .arg(dir)
+            .args(["-d", &template(dir)]);
+        Self::spawn(cmd, dir).and_then(|h| h.await_socket(dir, group))
+    }
+
+    /// Batchsend mode: ships `group`'s records to 127.0.0.1:`port`, cutting
+    /// a batch every 100 ms or 10 MB (legacy gzip protocol).
+    pub fn sender(hog: &Path, dir: &Path, group: &str, port: u16) -> Result<HogProcess, String> {
+        let mut cmd = command(hog);
+        cmd.args(["-g", group, "-m"])
+            .arg(dir)
+            .args(["-d", &template(dir)])
+            .args(["-p", "100ms", "10MB", &format!("127.0.0.1:{port}")]);
+        Self::spawn(cmd, dir).and_then(|h| h.await_socket(dir, group))
+    }
+
+    /// Batchrecv mode: receives on 127.0.0.1:`port` into files in `dir`.
+    pub fn receiver(hog: &Path, dir: &Path, port: u16) -> Result<HogProcess, String> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let config = dir.join("receiver.toml");
+        std::fs::write(&config, "[receiver]\nlisten = \"127.0.0.1\"\n")
+            .map_err(|e| format!("{}: {e}", config.display()))?;
+        let mut cmd = command(hog);
+        cmd.arg("--config")
+            .arg(&config)
+            .args(["-s", &port.to_string(), "-m"])
+            .arg(dir)
+            .args(["-d", &template(dir)]);
+        let h = Self::spawn(cmd, dir)?;
+        wait_until(Duration::from_secs(20), "the receiver to listen", || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        })?;
+        Ok(h)
+    }
+
+    /// Starts `cmd` in `dir`, first removing the registration sockets a
+    /// killed hog left there.
+    fn spawn(mut cmd: Command, dir: &Path) -> Result<HogProcess, String> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with("hstore.") && name.ends_with(".sk") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+        let log = dir.join("hog.log");
+        let err = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .map_err(|e| format!("{}: {e}", log.display()))?;
+        let child = cmd
+            .stdout(Stdio::null())
+            .stderr(err)
+            .spawn()
+            .map_err(|e| format!("starting hog: {e}"))?;
+        Ok(HogProcess { child, log })
+    }
+
+    /// Waits for the registration socket. The caller removed any stale one
+    /// (see [`HogProcess::spawn`]), so its existence means this hog made it.
+    fn await_socket(self, dir: &Path, group: &str) -> Result<HogProcess, String> {
+        let socket = dir.join(format!("hstore.{group}.sk"));
+        wait_until(Duration::from_secs(20), "hog's registration socket", || {
+            socket.exists()
+        })
+        .map_err(|e| format!("{e}\n{}", self.log_text()))?;
+        Ok(self)
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// What it logged so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// How many of its log lines contain `what`.
+    pub fn logged(&self, what: &str) -> usize {
+        self.log_text().lines().filter(|l| l.contains(what)).count()
+    }
+
+    /// Waits until `n` streams it read from producers are closed.
+    pub fn await_closed_streams(&self, n: usize, timeout: Duration) -> Result<(), String> {
+        wait_until(timeout, "hog to close the streams", || {
+            self.logged("stream closed") >= n
+        })
+        .map_err(|e| format!("{e}\n{}", self.log_text()))
+    }
+
+    /// Whether it is still running.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Stops it with SIGTERM and waits (SIGKILL after 20 s).
+    pub fn stop(mut self) -> Result<(), String> {
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let _ = wait_until(Duration::from_secs(20), "hog to stop", || !self.running());
+        let _ = self.child.kill();
+        let status = self.child.wait().map_err(|e| e.to_string())?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("hog exited with {status}\n{}", self.log_text()))
+        }
+    }
+
+    /// Kills it with SIGKILL and waits.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for HogProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A hog command with a clean `HOG_*` environment.
+fn command(hog: &Path) -> Command {
+    let mut cmd = Command::new(hog);
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("HOG_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env_remove("RUST_LOG");
+    cmd
+}

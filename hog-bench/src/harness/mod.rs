@@ -1,0 +1,14 @@
+//! Running real processes and reading what they did: hog in its modes,
+//! the benchmark producer, `/proc`, the kernel's TCP counters and hog's
+//! output files.
+
+pub mod bench;
+pub mod hog;
+pub mod machine;
+pub mod options;
+pub mod procfs;
+pub mod producer;
+pub mod stats;
+pub mod verify;
+pub mod wait;
+pub mod wire;

@@ -1,0 +1,10 @@
+//! The benchmark producer (`hog-bench-producer`): one thread logging a
+//! workload through `hog-producer` into hog, or into an in-process drainer
+//! when the producer's own cost is measured.
+
+pub mod args;
+pub mod drainer;
+pub mod percall;
+pub mod region_view;
+pub mod run;
+pub mod verifier;

@@ -1,0 +1,124 @@
+//! One producer run: register a ring, log the workload's records as fast
+//! as one thread can, commit, and report times on standard output as
+//! `event key=value…` lines (see [`crate::harness::producer`]).
+
+use std::io::Write;
+use std::time::Duration;
+
+use hog_producer::{CommitMethod, Group, Qos, StatementId, WaitPolicy, Writer};
+
+use super::args::ProducerArgs;
+use super::drainer::Drainer;
+use super::percall::{bracket_overhead, stamp, CallCost, CallHistogram};
+use super::region_view::RegionView;
+use crate::clock::monotonic_ns;
+use crate::workload::{Encoder, Workload};
+
+/// Runs the producer; an error message on failure.
+pub fn run(args: &ProducerArgs) -> Result<(), String> {
+    let mut group = Group::new(&args.group, args.pages, Qos::Reliable, CommitMethod::Auto)
+        .with_store_dir(&args.dir);
+    let id = group.statement(args.workload.name(), &args.workload.type_desc());
+    let drainer = if args.drainer {
+        let wait = if args.drainer_futex {
+            WaitPolicy::Futex
+        } else {
+            WaitPolicy::Spin
+        };
+        let d = Drainer::start(&args.dir, &args.group, args.workload, wait)
+            .map_err(|e| format!("drainer socket: {e}"))?;
+        Some(d)
+    } else {
+        None
+    };
+    say(&format!("start t={}", monotonic_ns()));
+    let mut writer = group.writer().map_err(|e| format!("registering: {e}"))?;
+    let region = region_name(&args.group);
+    say(&format!("registered t={} region={region}", monotonic_ns()));
+
+    let first = monotonic_ns();
+    let tsc0 = stamp();
+    let mut histogram = args.per_call.then(CallHistogram::new);
+    match histogram.as_mut() {
+        Some(h) => log_timed(&mut writer, id, args.workload, args.records, h),
+        None => log(&mut writer, id, args.workload, args.records),
+    }
+    writer.commit();
+    let (last, tsc1) = (monotonic_ns(), stamp());
+    say(&format!("logged first={first} last={last}"));
+
+    if let Some(h) = histogram.as_mut() {
+        let cycles_per_ns = (tsc1 - tsc0) as f64 / (last - first).max(1) as f64;
+        let cost = CallCost::of(h, bracket_overhead(), cycles_per_ns);
+        say(&format!(
+            "percall p50_ns={:.2} p999_ns={:.2} overhead_ns={:.2}",
+            cost.p50_ns, cost.p999_ns, cost.overhead_ns
+        ));
+    }
+    if let Some(d) = drainer {
+        let checked = d.finish()?;
+        if checked.records() != args.records || !checked.at_boundary() {
+            return Err(format!(
+                "the drainer saw {} records of {}",
+                checked.records(),
+                args.records
+            ));
+        }
+        say(&format!("verified records={}", checked.records()));
+    }
+    if args.wait_drained {
+        let view = RegionView::open(&region).map_err(|e| format!("{region}: {e}"))?;
+        let ring = view.ring();
+        while ring.ri() != ring.wi() {
+            std::thread::sleep(Duration::from_micros(100));
+        }
+        say(&format!("drained t={}", monotonic_ns()));
+    }
+    if args.hold_ms > 0 {
+        say(&format!("holding t={}", monotonic_ns()));
+        std::thread::sleep(Duration::from_millis(args.hold_ms));
+    }
+    drop(writer);
+    say("done");
+    Ok(())
+}
+
+/// The measured loop: one `record` call per record, nothing else.
+fn log(writer: &mut Writer<'_>, id: StatementId, workload: Workload, records: u64) {
+    let mut encoder = Encoder::new(workload);
+    for i in 0..records {
+        writer.record(id, encoder.bytes());
+        encoder.advance(i);
+    }
+}
+
+/// The same loop with every call bracketed by TSC stamps.
+fn log_timed(
+    writer: &mut Writer<'_>,
+    id: StatementId,
+    workload: Workload,
+    records: u64,
+    histogram: &mut CallHistogram,
+) {
+    let mut encoder = Encoder::new(workload);
+    for i in 0..records {
+        let t0 = stamp();
+        writer.record(id, encoder.bytes());
+        let t1 = stamp();
+        histogram.add(t1.saturating_sub(t0));
+        encoder.advance(i);
+    }
+}
+
+/// The name of the calling thread's region (hstore protocol: `/G.pid.tid`).
+fn region_name(group: &str) -> String {
+    // SAFETY: gettid has no preconditions.
+    let tid = unsafe { libc::gettid() };
+    format!("/{group}.{}.{tid}", std::process::id())
+}
+
+fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
