@@ -331,7 +331,11 @@ fn empty_elements_are_capped() {
     let v = Value::decode(&units, &u64le(1 << 16)).unwrap();
     assert!(matches!(v, Value::Array(ref items) if items.len() == 1 << 16));
     let e = Value::decode(&units, &u64le((1 << 16) + 1)).unwrap_err();
-    assert_decode_err(&e, 0, "65537 zero-sized elements exceed the limit of 65536 per value");
+    assert_decode_err(
+        &e,
+        0,
+        "65537 zero-sized elements exceed the limit of 65536 per value",
+    );
     let (r, peak) = peak_alloc(|| Value::decode(&units, &u64le(u64::MAX)));
     assert!(r.is_err());
     assert!(peak < 4096, "{peak} bytes allocated");

@@ -203,7 +203,10 @@ impl Manager {
             let group = stream.stream.group.to_string();
             let region = stream.stream.region.to_string();
             // Only shared-memory streams (named `/G.pid.tid`) are ours.
-            if !groups.contains(&group) || !region.starts_with('/') || self.regions.contains_key(&region) {
+            if !groups.contains(&group)
+                || !region.starts_with('/')
+                || self.regions.contains_key(&region)
+            {
                 continue;
             }
             let id = stream.stream.id;

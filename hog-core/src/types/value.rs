@@ -91,7 +91,11 @@ impl Value {
         Self::read_in(ty, cursor, &mut budget)
     }
 
-    fn read_in(ty: &Type, cursor: &mut Cursor<'_>, budget: &mut Budget) -> Result<Value, DecodeError> {
+    fn read_in(
+        ty: &Type,
+        cursor: &mut Cursor<'_>,
+        budget: &mut Budget,
+    ) -> Result<Value, DecodeError> {
         Ok(match ty {
             Type::Prim(_, Some(rep)) => Self::read_in(rep, cursor, budget)?,
             Type::Prim(name, None) => read_prim(name, cursor)?,
@@ -126,7 +130,9 @@ impl Value {
                     let n = if min == 0 {
                         let at = cursor.offset();
                         let n = cursor.u64("array length")?;
-                        budget.take_empty(n, cursor).map_err(|e| DecodeError { offset: at, ..e })?;
+                        budget
+                            .take_empty(n, cursor)
+                            .map_err(|e| DecodeError { offset: at, ..e })?;
                         n as usize
                     } else {
                         cursor.count("array length", min, u64::MAX)?
