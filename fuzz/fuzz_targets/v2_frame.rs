@@ -47,7 +47,10 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
             Ok(m) => {
-                assert_eq!(Message::decode(&m.encode()).ok().map(|d| d.name()), Some(m.name()));
+                assert_eq!(
+                    Message::decode(&m.encode()).ok().map(|d| d.name()),
+                    Some(m.name())
+                );
             }
             Err(_) => {}
         }
