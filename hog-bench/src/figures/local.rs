@@ -33,7 +33,7 @@ pub fn measure(b: &mut Bench) -> Result<(), String> {
 
 fn one_run(b: &mut Bench, w: Workload) -> Result<(), String> {
     let n = b.records(w);
-    let alone = alone_seconds(b, w, n, "--drainer")?;
+    let alone = alone_seconds(b, w, n, &["--drainer"])?;
     let dir = b.run_dir(&format!("local-{w}"))?;
     let hog = HogProcess::local(&b.hog, &dir, &b.group)?;
     let memory = MemorySampler::start(hog.pid());

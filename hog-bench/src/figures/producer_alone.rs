@@ -5,11 +5,14 @@
 //! every record and releases slots at once, doing no I/O). So the ring
 //! never holds the producer back and the figure is the cost of the log
 //! call itself, not a drain rate. The drainer polls, as a busy-polling
-//! consumer (the C++ hog) does. Three passes per run: an untimed one gives
-//! the mean over the run; one with every call bracketed by `lfence; rdtsc`
-//! gives p50 and p99.9 (the bracket's own cost subtracted); one with a
-//! drainer that sleeps on the ring's futex when caught up, as hog does,
-//! gives the mean a producer pays for waking its consumer.
+//! consumer (the C++ hog) does. The producer logs through the typed API
+//! (`Writer::log` with a tuple of values). Four passes per run: an untimed
+//! one gives the mean over the run; one with every call bracketed by
+//! `lfence; rdtsc` gives p50 and p99.9 (the bracket's own cost
+//! subtracted); one through the untyped API (`Writer::record` with bytes
+//! encoded beforehand); one with a drainer that sleeps on the ring's futex
+//! when caught up, as hog does, gives the mean a producer pays for waking
+//! its consumer.
 
 use std::time::Duration;
 
@@ -18,15 +21,16 @@ use crate::harness::bench::Bench;
 use crate::workload::Workload;
 
 /// Producer time alone for `records` of `w`, seconds: one untimed pass,
-/// its output checked by the drainer (`--drainer` or `--drainer-futex`).
+/// its output checked by the drainer (`--drainer` or `--drainer-futex`,
+/// and any other producer flags).
 pub fn alone_seconds(
     b: &mut Bench,
     w: Workload,
     records: u64,
-    drainer: &str,
+    flags: &[&str],
 ) -> Result<f64, String> {
     let dir = b.run_dir(&format!("alone-{w}"))?;
-    let run = b.producer_run(&dir, w, records, &[drainer]);
+    let run = b.producer_run(&dir, w, records, flags);
     let mut p = b.start_producer(&run)?;
     let logged = p.event("logged", b.timeout(records))?;
     p.event("verified", Duration::from_secs(60))?;
@@ -41,7 +45,7 @@ pub fn measure(b: &mut Bench) -> Result<(), String> {
         let n = b.records(w);
         for run in 0..b.options.runs {
             b.say(&format!("figure 1, producer alone, {w}, run {}", run + 1));
-            let secs = alone_seconds(b, w, n, "--drainer")?;
+            let secs = alone_seconds(b, w, n, &["--drainer"])?;
             b.record(
                 1,
                 &format!("producer.{w}.mean_ns"),
@@ -71,7 +75,15 @@ pub fn measure(b: &mut Bench) -> Result<(), String> {
                 Unit::Ns,
                 cost.num("p999_ns")?,
             );
-            let secs = alone_seconds(b, w, n, "--drainer-futex")?;
+            let secs = alone_seconds(b, w, n, &["--drainer", "--api", "bytes"])?;
+            b.record(
+                1,
+                &format!("producer.{w}.bytes_mean_ns"),
+                &format!("producer alone {w}, untyped record(&bytes): mean ns/record"),
+                Unit::Ns,
+                secs * 1e9 / n as f64,
+            );
+            let secs = alone_seconds(b, w, n, &["--drainer-futex"])?;
             b.record(
                 1,
                 &format!("producer.{w}.futex_mean_ns"),

@@ -14,31 +14,34 @@ use crate::clock::monotonic_ns;
 use crate::figures::metric::Unit;
 use crate::figures::shipping::free_port;
 use crate::harness::bench::Bench;
-use crate::harness::hog::HogProcess;
+use crate::harness::hog::{HogProcess, Protocol};
 use crate::harness::verify::{count, tally};
 use crate::harness::wait::wait_every;
 use crate::workload::Workload;
 
 /// Measures figure 4 (p3).
 pub fn measure(b: &mut Bench) -> Result<(), String> {
-    for run in 0..b.options.runs {
-        b.say(&format!(
-            "figure 4, recovery after a sender kill, p3, run {}",
-            run + 1
-        ));
-        let delay = Duration::from_millis(40 * (run as u64 % 5));
-        one_run(b, Workload::P3, delay)?;
+    for protocol in Protocol::ALL {
+        for run in 0..b.options.runs {
+            let what = protocol.label();
+            b.say(&format!(
+                "figure 4, recovery after a sender kill ({what}), p3, run {}",
+                run + 1
+            ));
+            let delay = Duration::from_millis(40 * (run as u64 % 5));
+            one_run(b, Workload::P3, protocol, delay)?;
+        }
     }
     Ok(())
 }
 
-fn one_run(b: &mut Bench, w: Workload, delay: Duration) -> Result<(), String> {
+fn one_run(b: &mut Bench, w: Workload, protocol: Protocol, delay: Duration) -> Result<(), String> {
     let n = b.records(w);
-    let dir = b.run_dir(&format!("recovery-{w}"))?;
+    let dir = b.run_dir(&format!("recovery-{}-{w}", protocol.key()))?;
     let (send_dir, recv_dir) = (dir.join("send"), dir.join("recv"));
     let port = free_port()?;
     let receiver = HogProcess::receiver(&b.hog, &recv_dir, port)?;
-    let sender = HogProcess::sender(&b.hog, &send_dir, &b.group, port)?;
+    let sender = HogProcess::sender(&b.hog, &send_dir, &b.group, port, protocol)?;
     let p = b.start_producer(&b.producer_run(&send_dir, w, n, &[]))?;
     let every = Duration::from_millis(20);
     wait_every(every, b.timeout(n), "a quarter of the records", || {
@@ -47,7 +50,7 @@ fn one_run(b: &mut Bench, w: Workload, delay: Duration) -> Result<(), String> {
     std::thread::sleep(delay);
     sender.kill();
     let restart = monotonic_ns();
-    let sender = HogProcess::sender(&b.hog, &send_dir, &b.group, port)?;
+    let sender = HogProcess::sender(&b.hog, &send_dir, &b.group, port, protocol)?;
     // Lost records would keep the count below n: stop waiting once the
     // producer is done and nothing has arrived for 10 s.
     let (mut last_count, mut last_change) = (0, monotonic_ns());
@@ -83,22 +86,25 @@ fn one_run(b: &mut Bench, w: Workload, delay: Duration) -> Result<(), String> {
     let t = tally(&recv_dir, w, n)?;
     b.record(
         4,
-        "recovery.time_s",
-        "recovery p3: sender restart → last record at the receiver",
+        &format!("recovery.{}.time_s", protocol.key()),
+        &format!(
+            "recovery p3 ({}): sender restart → last record at the receiver",
+            protocol.label()
+        ),
         Unit::S,
         (delivered - restart) as f64 / 1e9,
     );
     b.record(
         4,
-        "recovery.lost",
-        "recovery p3: records lost",
+        &format!("recovery.{}.lost", protocol.key()),
+        &format!("recovery p3 ({}): records lost", protocol.label()),
         Unit::Count,
         t.lost(n) as f64,
     );
     b.record(
         4,
-        "recovery.duplicated",
-        "recovery p3: records duplicated",
+        &format!("recovery.{}.duplicated", protocol.key()),
+        &format!("recovery p3 ({}): records duplicated", protocol.label()),
         Unit::Count,
         t.duplicated() as f64,
     );

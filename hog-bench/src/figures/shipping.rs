@@ -1,12 +1,14 @@
-//! Figure 3: batch shipping over 127.0.0.1 with the legacy hobbes protocol
-//! (gzip level 6): a batchsend hog (`-p 100ms 10MB 127.0.0.1:PORT`) and a
-//! receiving hog (`-s PORT`) writing files, both fresh per run.
+//! Figure 3: batch shipping over 127.0.0.1, with the legacy hobbes protocol
+//! (gzip level 6) and with v2 (zstd level 3): a batchsend hog (`-p 100ms
+//! 10MB 127.0.0.1:PORT`, `protocol` set in its config) and a receiving hog
+//! (`-s PORT`) writing files, both fresh per run.
 //!
 //! End to end runs from the producer's first record until the receiver's
 //! files hold every record (polled every 20 ms with hog's reader); CPU of
-//! both hogs over that span; wire bytes are the kernel's count for the
-//! connection (`ss`), raw bytes the records as the producer logged them
-//! (statement id + payload). The v2 (zstd) protocol does not exist yet.
+//! both hogs over that span; wire bytes are counted by a relay between
+//! sender and receiver (TCP payload from the sender, framing included),
+//! raw bytes are the records as the producer logged them (statement id +
+//! payload).
 
 use std::path::Path;
 use std::time::Duration;
@@ -14,11 +16,11 @@ use std::time::Duration;
 use crate::clock::monotonic_ns;
 use crate::figures::metric::Unit;
 use crate::harness::bench::Bench;
-use crate::harness::hog::HogProcess;
+use crate::harness::hog::{HogProcess, Protocol};
 use crate::harness::procfs::cpu_seconds;
+use crate::harness::relay::Relay;
 use crate::harness::verify::{count, tally};
 use crate::harness::wait::wait_every;
-use crate::harness::wire::bytes_to_port;
 use crate::workload::Workload;
 
 /// A TCP port free now on 127.0.0.1.
@@ -42,31 +44,35 @@ pub fn await_records(b: &Bench, dir: &Path, w: Workload, n: u64) -> Result<(), S
 /// Measures figure 3 for every workload.
 pub fn measure(b: &mut Bench) -> Result<(), String> {
     for w in b.options.workloads.clone() {
-        for run in 0..b.options.runs {
-            b.say(&format!(
-                "figure 3, batch shipping (legacy gzip), {w}, run {}",
-                run + 1
-            ));
-            one_run(b, w)?;
+        for protocol in Protocol::ALL {
+            for run in 0..b.options.runs {
+                let what = protocol.label();
+                b.say(&format!(
+                    "figure 3, batch shipping ({what}), {w}, run {}",
+                    run + 1
+                ));
+                one_run(b, w, protocol)?;
+            }
         }
     }
     Ok(())
 }
 
-fn one_run(b: &mut Bench, w: Workload) -> Result<(), String> {
+fn one_run(b: &mut Bench, w: Workload, protocol: Protocol) -> Result<(), String> {
     let n = b.records(w);
-    let dir = b.run_dir(&format!("ship-{w}"))?;
+    let dir = b.run_dir(&format!("ship-{}-{w}", protocol.key()))?;
     let (send_dir, recv_dir) = (dir.join("send"), dir.join("recv"));
     let port = free_port()?;
     let receiver = HogProcess::receiver(&b.hog, &recv_dir, port)?;
-    let sender = HogProcess::sender(&b.hog, &send_dir, &b.group, port)?;
+    let relay = Relay::start(port)?;
+    let sender = HogProcess::sender(&b.hog, &send_dir, &b.group, relay.port(), protocol)?;
     let cpu = |h: &HogProcess| cpu_seconds(h.pid()).ok_or("hog's CPU time".to_string());
     let (s0, r0) = (cpu(&sender)?, cpu(&receiver)?);
     let mut p = b.start_producer(&b.producer_run(&send_dir, w, n, &[]))?;
     await_records(b, &recv_dir, w, n).map_err(|e| format!("{e}\n{}", sender.log_text()))?;
     let done = monotonic_ns() as f64;
     let (s1, r1) = (cpu(&sender)?, cpu(&receiver)?);
-    let wire = bytes_to_port(port);
+    let wire = relay.bytes();
     let logged = p.event("logged", b.timeout(0))?;
     p.finish(b.timeout(0))?;
     sender.stop()?;
@@ -75,8 +81,8 @@ fn one_run(b: &mut Bench, w: Workload) -> Result<(), String> {
 
     let secs = (done - logged.num("first")?) / 1e9;
     let raw = (n * w.record_len() as u64) as f64;
-    let k = |what: &str| format!("shipping.{w}.{what}");
-    let l = |what: &str| format!("batchsend {w}: {what}");
+    let k = |what: &str| format!("shipping.{}.{w}.{what}", protocol.key());
+    let l = |what: &str| format!("batchsend {w} ({}): {what}", protocol.label());
     b.record(
         3,
         &k("time_s"),
@@ -99,15 +105,13 @@ fn one_run(b: &mut Bench, w: Workload) -> Result<(), String> {
         Unit::S,
         r1 - r0,
     );
-    if let Some(bytes) = wire {
-        b.record(
-            3,
-            &k("wire_ratio"),
-            &l("wire bytes / raw bytes"),
-            Unit::OneTo,
-            bytes as f64 / raw,
-        );
-    }
+    b.record(
+        3,
+        &k("wire_ratio"),
+        &l("wire bytes / raw bytes"),
+        Unit::OneTo,
+        wire as f64 / raw,
+    );
     b.clean(&dir);
     Ok(())
 }

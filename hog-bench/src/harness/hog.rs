@@ -1,12 +1,51 @@
 //! hog processes in the modes under test, started with hobbes' flags:
-//! local (`-g G -m DIR -d …`), batchsend (`… -p 100ms 10MB 127.0.0.1:PORT`)
-//! and batchrecv (`-s PORT`, listening on 127.0.0.1 only).
+//! local (`-g G -m DIR -d …`), batchsend (`… -p 100ms 10MB 127.0.0.1:PORT`,
+//! the protocol set in a config file) and batchrecv (`-s PORT`, listening
+//! on 127.0.0.1 only).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use super::wait::wait_until;
+
+/// The batch protocol a sender speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// The hobbes protocol: gzip (level 6) segments.
+    Legacy,
+    /// hog's v2: zstd segments, exactly-once across reconnections.
+    V2,
+}
+
+impl Protocol {
+    /// Both, in report order.
+    pub const ALL: [Protocol; 2] = [Protocol::Legacy, Protocol::V2];
+
+    /// Its name in metric keys.
+    pub fn key(self) -> &'static str {
+        match self {
+            Protocol::Legacy => "gzip",
+            Protocol::V2 => "v2",
+        }
+    }
+
+    /// Its name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Protocol::Legacy => "legacy gzip",
+            Protocol::V2 => "v2 zstd",
+        }
+    }
+
+    /// Its value of the tcp sink's `protocol` setting.
+    pub fn setting(self) -> &'static str {
+        match self {
+            Protocol::Legacy => "hobbes",
+            Protocol::V2 => "v2",
+        }
+    }
+}
 
 /// A hog started by the harness; killed if dropped.
 pub struct HogProcess {
@@ -29,11 +68,23 @@ impl HogProcess {
         Self::spawn(cmd, dir).and_then(|h| h.await_socket(dir, group))
     }
 
-    /// Batchsend mode: ships `group`'s records to 127.0.0.1:`port`, cutting
-    /// a batch every 100 ms or 10 MB (legacy gzip protocol).
-    pub fn sender(hog: &Path, dir: &Path, group: &str, port: u16) -> Result<HogProcess, String> {
+    /// Batchsend mode: ships `group`'s records to 127.0.0.1:`port` with
+    /// `protocol`, cutting a batch every 100 ms or 10 MB.
+    pub fn sender(
+        hog: &Path,
+        dir: &Path,
+        group: &str,
+        port: u16,
+        protocol: Protocol,
+    ) -> Result<HogProcess, String> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let config = dir.join("sender.toml");
+        let text = format!("[sink.tcp]\nprotocol = \"{}\"\n", protocol.setting());
+        std::fs::write(&config, text).map_err(|e| format!("{}: {e}", config.display()))?;
         let mut cmd = command(hog);
-        cmd.args(["-g", group, "-m"])
+        cmd.arg("--config")
+            .arg(&config)
+            .args(["-g", group, "-m"])
             .arg(dir)
             .args(["-d", &template(dir)])
             .args(["-p", "100ms", "10MB", &format!("127.0.0.1:{port}")]);

@@ -1,6 +1,6 @@
 //! Running real processes and reading what they did: hog in its modes,
-//! the benchmark producer, `/proc`, the kernel's TCP counters and hog's
-//! output files.
+//! the benchmark producer, `/proc`, a counting TCP relay and hog's output
+//! files.
 
 pub mod bench;
 pub mod hog;
@@ -8,7 +8,7 @@ pub mod machine;
 pub mod options;
 pub mod procfs;
 pub mod producer;
+pub mod relay;
 pub mod stats;
 pub mod verify;
 pub mod wait;
-pub mod wire;

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::logging::Api;
 use crate::workload::Workload;
 
 /// What a producer run does.
@@ -17,6 +18,8 @@ pub struct ProducerArgs {
     pub records: u64,
     /// Ring pages.
     pub pages: u64,
+    /// The producer API the loop calls.
+    pub api: Api,
     /// Drain the ring in-process instead of registering with hog.
     pub drainer: bool,
     /// The in-process drainer sleeps on the futex instead of polling.
@@ -31,7 +34,7 @@ pub struct ProducerArgs {
 
 /// The usage text.
 pub const USAGE: &str = "usage: hog-bench-producer --group G --dir DIR --workload p3|i64|s256 \
---records N [--pages 1024] [--drainer | --drainer-futex] [--per-call] [--wait-drained] [--hold-ms MS]";
+--records N [--pages 1024] [--api typed|bytes] [--drainer | --drainer-futex] [--per-call] [--wait-drained] [--hold-ms MS]";
 
 impl ProducerArgs {
     /// Reads the arguments after the program name.
@@ -42,6 +45,7 @@ impl ProducerArgs {
             workload: Workload::P3,
             records: 1000,
             pages: 1024,
+            api: Api::Typed,
             drainer: false,
             drainer_futex: false,
             per_call: false,
@@ -58,6 +62,13 @@ impl ProducerArgs {
                 "--workload" => out.workload = value()?.parse()?,
                 "--records" => out.records = number(value()?)?,
                 "--pages" => out.pages = number(value()?)?,
+                "--api" => {
+                    out.api = match value()?.as_str() {
+                        "typed" => Api::Typed,
+                        "bytes" => Api::Bytes,
+                        other => return Err(format!("--api {other}: typed or bytes")),
+                    }
+                }
                 "--hold-ms" => out.hold_ms = number(value()?)?,
                 "--drainer" => out.drainer = true,
                 "--drainer-futex" => {

@@ -4,6 +4,7 @@
 
 pub mod args;
 pub mod drainer;
+pub mod logging;
 pub mod percall;
 pub mod region_view;
 pub mod run;

@@ -5,20 +5,20 @@
 use std::io::Write;
 use std::time::Duration;
 
-use hog_producer::{CommitMethod, Group, Qos, StatementId, WaitPolicy, Writer};
+use hog_producer::{CommitMethod, Group, Qos, WaitPolicy};
 
 use super::args::ProducerArgs;
 use super::drainer::Drainer;
+use super::logging::{declare, log_all};
 use super::percall::{bracket_overhead, stamp, CallCost, CallHistogram};
 use super::region_view::RegionView;
 use crate::clock::monotonic_ns;
-use crate::workload::{Encoder, Workload};
 
 /// Runs the producer; an error message on failure.
 pub fn run(args: &ProducerArgs) -> Result<(), String> {
     let mut group = Group::new(&args.group, args.pages, Qos::Reliable, CommitMethod::Auto)
         .with_store_dir(&args.dir);
-    let id = group.statement(args.workload.name(), &args.workload.type_desc());
+    let id = declare(&mut group, args.workload, args.api)?;
     let drainer = if args.drainer {
         let wait = if args.drainer_futex {
             WaitPolicy::Futex
@@ -39,10 +39,8 @@ pub fn run(args: &ProducerArgs) -> Result<(), String> {
     let first = monotonic_ns();
     let tsc0 = stamp();
     let mut histogram = args.per_call.then(CallHistogram::new);
-    match histogram.as_mut() {
-        Some(h) => log_timed(&mut writer, id, args.workload, args.records, h),
-        None => log(&mut writer, id, args.workload, args.records),
-    }
+    let (w, n) = (args.workload, args.records);
+    log_all(&mut writer, id, w, args.api, n, histogram.as_mut());
     writer.commit();
     let (last, tsc1) = (monotonic_ns(), stamp());
     say(&format!("logged first={first} last={last}"));
@@ -81,33 +79,6 @@ pub fn run(args: &ProducerArgs) -> Result<(), String> {
     drop(writer);
     say("done");
     Ok(())
-}
-
-/// The measured loop: one `record` call per record, nothing else.
-fn log(writer: &mut Writer<'_>, id: StatementId, workload: Workload, records: u64) {
-    let mut encoder = Encoder::new(workload);
-    for i in 0..records {
-        writer.record(id, encoder.bytes());
-        encoder.advance(i);
-    }
-}
-
-/// The same loop with every call bracketed by TSC stamps.
-fn log_timed(
-    writer: &mut Writer<'_>,
-    id: StatementId,
-    workload: Workload,
-    records: u64,
-    histogram: &mut CallHistogram,
-) {
-    let mut encoder = Encoder::new(workload);
-    for i in 0..records {
-        let t0 = stamp();
-        writer.record(id, encoder.bytes());
-        let t1 = stamp();
-        histogram.add(t1.saturating_sub(t0));
-        encoder.advance(i);
-    }
 }
 
 /// The name of the calling thread's region (hstore protocol: `/G.pid.tid`).

@@ -19,7 +19,7 @@ fn median(m: &Metrics, key: &str) -> Option<f64> {
     m.get(key).and_then(|m| m.summary()).map(|s| s.median)
 }
 
-const MODES: [Mode; 3] = [
+const MODES: [Mode; 4] = [
     Mode {
         label: "producer alone",
         colour: "#4e79a7",
@@ -33,10 +33,16 @@ const MODES: [Mode; 3] = [
         cpp: |w| [Some(11.3e6), None, Some(0.62e6)][w as usize],
     },
     Mode {
-        label: "batchsend → batchrecv (gzip, 127.0.0.1)",
+        label: "shipping, legacy gzip",
         colour: "#e15759",
-        ours: |m, w| median(m, &format!("shipping.{w}.records_per_s")),
+        ours: |m, w| median(m, &format!("shipping.gzip.{w}.records_per_s")),
         cpp: |w| [Some(1.49e6), None, None][w as usize],
+    },
+    Mode {
+        label: "shipping, v2 zstd",
+        colour: "#f28e2b",
+        ours: |m, w| median(m, &format!("shipping.v2.{w}.records_per_s")),
+        cpp: |_| None,
     },
 ];
 
@@ -124,7 +130,7 @@ pub fn throughput(metrics: &Metrics, caption: &str) -> String {
         );
     }
     for (k, mode) in MODES.iter().enumerate() {
-        let x = LEFT + k as f64 * 260.0;
+        let x = LEFT + k as f64 * 200.0;
         let _ = writeln!(
             s,
             r#"<rect x="{x}" y="{}" width="12" height="12" fill="{}"/><text x="{}" y="{}">{}</text>"#,
