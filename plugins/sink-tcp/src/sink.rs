@@ -45,6 +45,11 @@ impl TcpSink {
     pub fn from_options(json: &str, logger: Logger) -> Result<TcpSink, PluginError> {
         let options = Arc::new(Options::from_json(json)?);
         let net = Net::prepare(&options)?;
+        if options.token_file.is_some() && options.tls.is_none() {
+            logger.warn(
+                "tcp sink: token_file without tls: the token crosses the network in plaintext",
+            );
+        }
         let streams: Streams = Arc::default();
         let stop = Arc::new(AtomicBool::new(false));
         let mut sink = TcpSink {

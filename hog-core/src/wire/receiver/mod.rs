@@ -98,6 +98,9 @@ impl Source for ReceiverSource {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        if !prepared.tokens.is_empty() && prepared.tls.is_none() {
+            tracing::warn!("receiver.token_file without receiver.tls: tokens arrive in plaintext");
+        }
         let shared = Arc::new(Shared {
             prepared,
             fanout: context.fanout.clone(),
