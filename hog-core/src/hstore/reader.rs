@@ -217,12 +217,13 @@ fn resume_seq(resume: Resume, ri: u64, region: &str) -> u64 {
 }
 
 fn producer_alive(job: &ReaderJob) -> bool {
-    if job.shared.producer_gone.load(Ordering::Acquire) {
+    !job.shared.producer_gone.load(Ordering::Acquire) && pid_alive(job.pid)
+}
+
+/// Whether process `pid` exists.
+pub(crate) fn pid_alive(pid: u64) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
         return false;
-    }
-    let pid = match libc::pid_t::try_from(job.pid) {
-        Ok(pid) => pid,
-        Err(_) => return false,
     };
     // SAFETY: kill with signal 0 only checks for the process.
     let r = unsafe { libc::kill(pid, 0) };

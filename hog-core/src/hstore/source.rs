@@ -73,6 +73,7 @@ impl HstoreSource {
 
 struct Active {
     group: String,
+    pid: u64,
     conn: Option<u64>,
     shared: Arc<Shared>,
     done: watch::Receiver<bool>,
@@ -294,11 +295,16 @@ impl Manager {
                 return;
             }
         };
-        // A new producer follows every exited producer of its group.
+        // A new producer follows every exited producer of its group,
+        // including those re-attached from an earlier hog.
         let predecessors = self
             .regions
             .values()
-            .filter(|a| a.group == group && a.shared.producer_gone.load(Ordering::Acquire))
+            .filter(|a| {
+                a.group == group
+                    && !*a.done.borrow()
+                    && (a.shared.producer_gone.load(Ordering::Acquire) || !reader::pid_alive(a.pid))
+            })
             .map(|a| a.done.clone())
             .collect();
         self.start(
@@ -353,6 +359,7 @@ impl Manager {
             name,
             Active {
                 group,
+                pid,
                 conn,
                 shared,
                 done,
