@@ -5,33 +5,15 @@
 
 mod support;
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::path::Path;
 
-use support::{example_program, plugin_library, wait_until, write, Hog};
+#[path = "support/shipping.rs"]
+mod shipping;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A receiving hog on `port` writing into the example sink in `dir`.
-fn receiver(dir: &Path, port: u16) -> Hog {
-    std::fs::create_dir_all(dir).unwrap();
-    let text = format!(
-        "store_dir = \"{d}\"\nsources = [\"receiver\"]\nsinks = [\"example\"]\n\
-         [receiver]\nport = \"{port}\"\nlisten = \"127.0.0.1\"\n\
-         [sink.example]\nplugin = \"{lib}\"\npath = \"{d}/out.jsonl\"\n",
-        d = dir.display(),
-        lib = plugin_library("example-sink").display(),
-    );
-    let config = write(dir, "hog.toml", &text);
-    Hog::start(&config, &dir.join("hog.log"))
-}
+use shipping::{
+    assert_exactly_once, batchrecv, files, free_port, loadgen, received, receiver, socket, walk,
+};
+use support::{cpu_ticks, wait_until, Hog};
 
 /// A batchsend hog for `group`, started with hobbes' flags.
 fn sender(dir: &Path, group: &str, destinations: &[u16]) -> Hog {
@@ -40,66 +22,10 @@ fn sender(dir: &Path, group: &str, destinations: &[u16]) -> Hog {
 
 /// A batchsend hog with extra `[sink.tcp]` settings from a config file.
 fn sender_with(dir: &Path, group: &str, destinations: &[u16], tcp: &str) -> Hog {
-    std::fs::create_dir_all(dir).unwrap();
-    let config = write(dir, "hog.toml", &format!("[sink.tcp]\n{tcp}"));
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("hog.log"))
-        .unwrap();
-    let mut cmd = support::hog();
-    cmd.arg("--config")
-        .arg(config)
-        .arg("-m")
-        .arg(dir)
-        .arg("-d")
-        .arg(format!("{}/$GROUP/$DATE/data", dir.display()))
-        .arg("-g")
-        .args(group.split_whitespace())
-        .args(["-p", "100ms", "64KB"])
-        .args(destinations.iter().map(|p| format!("127.0.0.1:{p}")))
-        .stdout(std::process::Stdio::null())
-        .stderr(log);
-    Hog::spawn(cmd, &dir.join("hog.log"))
+    shipping::sender(dir, group, destinations, ("100ms", "64KB"), tcp)
 }
 
-fn socket(dir: &Path, group: &str) -> PathBuf {
-    dir.join(format!("hstore.{group}.sk"))
-}
-
-fn loadgen(dir: &Path, group: &str, args: &[&str]) -> Child {
-    Command::new(example_program("hog-producer", "loadgen"))
-        .arg(group)
-        .arg(dir)
-        .args(args)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("loadgen starts")
-}
-
-/// Values per receiving stream, in file order.
-fn received(dir: &Path) -> BTreeMap<u64, Vec<i64>> {
-    let text = std::fs::read_to_string(dir.join("out.jsonl")).unwrap_or_default();
-    let mut out: BTreeMap<u64, Vec<i64>> = BTreeMap::new();
-    // The sink may be appending: only whole lines count.
-    let whole = text.rfind('\n').map_or("", |end| &text[..end]);
-    for line in whole.lines() {
-        let v: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
-        let hex = v["hex"].as_str().unwrap();
-        let bytes: Vec<u8> = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-            .collect();
-        let values = out.entry(v["stream"].as_u64().unwrap()).or_default();
-        values.extend(
-            bytes
-                .chunks(12)
-                .map(|r| i64::from_le_bytes(r[4..].try_into().unwrap())),
-        );
-    }
-    out
-}
-
+/// Values held by the receiver in `dir`, duplicates counted once.
 fn distinct(dir: &Path) -> usize {
     let mut all: Vec<i64> = received(dir).into_values().flatten().collect();
     all.sort_unstable();
@@ -107,29 +33,10 @@ fn distinct(dir: &Path) -> usize {
     all.len()
 }
 
-/// Every value of every producer thread arrived; within each receiving
-/// stream values are in order; only a resent segment may repeat values.
+/// Every value of every producer thread arrived exactly once, in order.
 fn assert_complete(dir: &Path, threads: i64, records: i64) {
-    let streams = received(dir);
-    let mut all: Vec<i64> = Vec::new();
-    for values in streams.values() {
-        for pair in values.windows(2) {
-            let same_thread = pair[0] / 1_000_000 == pair[1] / 1_000_000;
-            assert!(!same_thread || pair[0] < pair[1], "out of order: {pair:?}");
-        }
-        all.extend(values);
-    }
-    all.sort_unstable();
-    all.dedup();
-    let expected: Vec<i64> = (0..threads)
-        .flat_map(|t| (0..records).map(move |i| t * 1_000_000 + i))
-        .collect();
-    assert!(
-        all == expected,
-        "{} distinct values of {}",
-        all.len(),
-        expected.len()
-    );
+    let streams: Vec<Vec<i64>> = received(dir).into_values().collect();
+    assert_exactly_once(&streams, threads, records);
 }
 
 #[test]
@@ -137,7 +44,7 @@ fn a_batchsend_hog_ships_every_record_of_every_group_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let (s, r) = (dir.path().join("send"), dir.path().join("recv"));
     let port = free_port();
-    let recv = receiver(&r, port);
+    let recv = receiver(&r, port, "");
     let send = sender(&s, "S T", &[port]);
     wait_until(20, "the sockets", || {
         socket(&s, "S").exists() && socket(&s, "T").exists()
@@ -180,17 +87,6 @@ fn a_batchsend_hog_ships_every_record_of_every_group_in_order() {
     assert_eq!(spools, 0, "delivered spools are removed");
 }
 
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .unwrap()
-        .1
-        .split_whitespace()
-        .collect();
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
-}
-
 /// A peer that accepts connections and reads, but never acknowledges.
 fn silent_peer() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -215,7 +111,7 @@ fn a_destination_that_is_down_or_silent_holds_nobody_back() {
         dir.path().join("r2"),
     );
     let (p1, p2, p3) = (free_port(), free_port(), silent_peer());
-    let _up = receiver(&r1, p1);
+    let _up = receiver(&r1, p1, "");
     let send = sender_with(&s, "D", &[p2, p3, p1], "ack_timeout = \"1s\"\n");
     wait_until(20, "the socket", || socket(&s, "D").exists());
     let mut producer = loadgen(&s, "D", &["1", "20000"]);
@@ -224,7 +120,7 @@ fn a_destination_that_is_down_or_silent_holds_nobody_back() {
     assert_complete(&r1, 1, 20_000);
     assert_eq!(distinct(&r2), 0);
     // The other destination comes up and gets the spooled backlog.
-    let _late = receiver(&r2, p2);
+    let _late = receiver(&r2, p2, "");
     wait_until(30, "the late destination", || distinct(&r2) == 20_000);
     assert_complete(&r2, 1, 20_000);
     let log = send.log();
@@ -249,7 +145,7 @@ fn a_full_spool_holds_the_producer_back_and_loses_nothing() {
         producer.try_wait().unwrap().is_none(),
         "the Reliable producer is held back"
     );
-    let recv = receiver(&r, port);
+    let recv = receiver(&r, port, "");
     assert!(producer.wait().unwrap().success());
     wait_until(60, "every record", || distinct(&r) == 200_000);
     assert_complete(&r, 1, 200_000);
@@ -282,31 +178,18 @@ fn a_spool_that_drops_oldest_says_what_it_lost() {
     assert!(send.stop().success());
 }
 
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else if path.to_string_lossy().contains(".spool") {
-            out.push(path);
-        }
-    }
-    out
-}
-
 #[test]
 fn a_receiver_killed_mid_stream_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let (s, r) = (dir.path().join("send"), dir.path().join("recv"));
     let port = free_port();
-    let recv = receiver(&r, port);
+    let recv = receiver(&r, port, "");
     let send = sender(&s, "R", &[port]);
     wait_until(20, "the socket", || socket(&s, "R").exists());
     let mut producer = loadgen(&s, "R", &["1", "300000", "manual", "10", "50"]);
     wait_until(30, "some records", || distinct(&r) > 20_000);
     recv.kill();
-    let recv = receiver(&r, port);
+    let recv = receiver(&r, port, "");
     assert!(producer.wait().unwrap().success());
     wait_until(60, "every record", || distinct(&r) == 300_000);
     assert_complete(&r, 1, 300_000);
@@ -319,7 +202,7 @@ fn a_sender_killed_mid_stream_resumes_from_its_spool() {
     let dir = tempfile::tempdir().unwrap();
     let (s, r) = (dir.path().join("send"), dir.path().join("recv"));
     let port = free_port();
-    let recv = receiver(&r, port);
+    let recv = receiver(&r, port, "");
     let send = sender(&s, "K", &[port]);
     wait_until(20, "the socket", || socket(&s, "K").exists());
     let mut producer = loadgen(&s, "K", &["1", "300000", "manual", "10", "50"]);
@@ -333,76 +216,21 @@ fn a_sender_killed_mid_stream_resumes_from_its_spool() {
     assert!(recv.stop().success());
 }
 
-/// A batchrecv hog as hobbes runs it (`-s PORT -d TEMPLATE`), listening on
-/// loopback only, writing through the disk sink.
-fn batchrecv(dir: &Path, port: u16, extra: &[&str]) -> Hog {
-    std::fs::create_dir_all(dir).unwrap();
-    let config = write(dir, "recv.toml", "[receiver]\nlisten = \"127.0.0.1\"\n");
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("hog.log"))
-        .unwrap();
-    let mut cmd = support::hog();
-    cmd.arg("--config")
-        .arg(config)
-        .arg("-m")
-        .arg(dir)
-        .args(["-s", &port.to_string(), "-d"])
-        .arg(format!("{}/$GROUP/$DATE/data", dir.display()))
-        .args(extra)
-        .stdout(std::process::Stdio::null())
-        .stderr(log);
-    Hog::spawn(cmd, &dir.join("hog.log"))
-}
-
-/// The values of series `seq` of every data file under `dir`, per file.
-fn files(dir: &Path) -> Vec<Vec<i64>> {
-    let mut out = Vec::new();
-    let mut paths: Vec<PathBuf> = walk_all(dir)
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|x| x == "log"))
-        .collect();
-    paths.sort();
-    for path in paths {
-        let Ok(reader) = hog_core::fregion::Reader::open(&path) else {
-            continue;
-        };
-        let Ok(series) = reader.series("seq") else {
-            continue;
-        };
-        let values = series
-            .iter()
-            .map(|v| match v.expect("a value").1 {
-                hog_core::types::Value::Long(n) => n,
-                other => panic!("not a long: {other:?}"),
-            })
-            .collect();
-        out.push(values);
-    }
-    out
-}
-
-fn walk_all(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk_all(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
 #[test]
 fn batchrecv_writes_the_files_local_mode_writes() {
     for consolidate in [false, true] {
         let dir = tempfile::tempdir().unwrap();
         let (s, r) = (dir.path().join("send"), dir.path().join("recv"));
         let port = free_port();
-        let recv = batchrecv(&r, port, if consolidate { &["-c"] } else { &[] });
+        let recv = batchrecv(
+            &r,
+            port,
+            if consolidate {
+                "[sink.disk]\nconsolidate = true"
+            } else {
+                ""
+            },
+        );
         let send = sender(&s, "F", &[port]);
         wait_until(20, "the socket", || socket(&s, "F").exists());
         let mut producer = loadgen(&s, "F", &["2", "20000"]);

@@ -7,11 +7,15 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::Child;
 
 use hog_core::plugin::StatStore;
 use store_sqlite::SqliteStore;
-use support::{example_program, plugin_library, wait_until, write, Hog};
+#[path = "support/shipping.rs"]
+mod shipping;
+
+use shipping::{loadgen, socket};
+use support::{plugin_library, wait_until, write, Hog};
 
 /// A hog configuration: the hstore source for `groups` into the example sink.
 fn config(dir: &Path, groups: &[&str]) -> PathBuf {
@@ -23,20 +27,6 @@ fn config(dir: &Path, groups: &[&str]) -> PathBuf {
         lib = plugin_library("example-sink").display(),
     );
     write(dir, "hog.toml", &text)
-}
-
-fn socket(dir: &Path, group: &str) -> PathBuf {
-    dir.join(format!("hstore.{group}.sk"))
-}
-
-fn loadgen(dir: &Path, group: &str, args: &[&str]) -> Child {
-    Command::new(example_program("hog-producer", "loadgen"))
-        .arg(group)
-        .arg(dir)
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("loadgen starts")
 }
 
 fn finish(mut producer: Child) {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use hog_core::wire::legacy;
-use support::{plugin_library, wait_until, write, Hog};
+use support::{cpu_ticks, plugin_library, wait_until, write, Hog};
 
 fn capture(name: &str) -> (Vec<u8>, serde_json::Value) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/hobbes/wire");
@@ -194,17 +194,6 @@ fn corrupt_truncated_oversized_and_misnamed_input_is_never_acknowledged() {
     assert!(log.contains("exceeds the limit"), "{log}");
     assert!(log.contains("starts with '.'"), "{log}");
     assert!(hog.stop().success());
-}
-
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .unwrap()
-        .1
-        .split_whitespace()
-        .collect();
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
 }
 
 #[test]

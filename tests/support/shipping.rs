@@ -66,7 +66,8 @@ fn append(path: &Path) -> std::fs::File {
         .unwrap()
 }
 
-/// A batchsend hog for `group` (hobbes flags, `-p t s`), with extra
+/// A batchsend hog for `group` (several separated by spaces; hobbes flags,
+/// `-p t s`), with extra
 /// `[sink.tcp]` settings.
 pub fn sender(dir: &Path, group: &str, ports: &[u16], batch: (&str, &str), tcp: &str) -> Hog {
     std::fs::create_dir_all(dir).unwrap();
@@ -78,7 +79,9 @@ pub fn sender(dir: &Path, group: &str, ports: &[u16], batch: (&str, &str), tcp: 
         .arg(dir)
         .arg("-d")
         .arg(format!("{}/$GROUP/$DATE/data", dir.display()))
-        .args(["-g", group, "-p", batch.0, batch.1])
+        .arg("-g")
+        .args(group.split_whitespace())
+        .args(["-p", batch.0, batch.1])
         .args(ports.iter().map(|p| format!("127.0.0.1:{p}")))
         .stdout(std::process::Stdio::null())
         .stderr(append(&dir.join("hog.log")));
