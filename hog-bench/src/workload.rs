@@ -127,14 +127,14 @@ pub fn p3_index(x: i64, y: i64, z: i64) -> Option<u64> {
 
 /// The index an `s256` string holds, if it is one of ours.
 pub fn s256_index(s: &[u8]) -> Option<u64> {
-    if s.len() != S256_LEN || s[S256_DIGITS..] != filler()[S256_DIGITS..] {
+    if s.len() != S256_LEN || s[S256_DIGITS..] != FILLER[S256_DIGITS..] {
         return None;
     }
-    let digits = &s[..S256_DIGITS];
-    if !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(digits).ok()?.parse().ok()
+    s[..S256_DIGITS].iter().try_fold(0u64, |v, &d| {
+        d.is_ascii_digit()
+            .then(|| v.checked_mul(10)?.checked_add(u64::from(d - b'0')))
+            .flatten()
+    })
 }
 
 /// The `y` of p3 record `i`: a multiplicative hash.
@@ -143,18 +143,20 @@ pub fn hash(i: u64) -> i32 {
     (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32 as i32
 }
 
-/// An `s256` string before its digits are set.
-fn filler() -> [u8; S256_LEN] {
+/// An `s256` string before its digits are set: zeros, then letters.
+const FILLER: [u8; S256_LEN] = {
     let mut s = [0u8; S256_LEN];
-    for (k, c) in s.iter_mut().enumerate() {
-        *c = if k < S256_DIGITS {
+    let mut k = 0;
+    while k < S256_LEN {
+        s[k] = if k < S256_DIGITS {
             b'0'
         } else {
             b'a' + (k % 26) as u8
         };
+        k += 1;
     }
     s
-}
+};
 
 /// Encodes consecutive records of a workload into one reused buffer.
 pub struct Encoder {
@@ -168,7 +170,7 @@ impl Encoder {
         let mut buf = vec![0u8; workload.payload_len()];
         if workload == Workload::S256 {
             buf[..8].copy_from_slice(&(S256_LEN as u64).to_le_bytes());
-            buf[8..].copy_from_slice(&filler());
+            buf[8..].copy_from_slice(&FILLER);
         }
         let mut e = Encoder { workload, buf };
         e.set(0);

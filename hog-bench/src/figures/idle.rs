@@ -55,6 +55,7 @@ fn settle(b: &Bench) -> Duration {
 }
 
 fn local(b: &mut Bench) -> Result<(), String> {
+    b.before_run(5);
     let dir = b.run_dir("idle-local")?;
     let hog = HogProcess::local(&b.hog, &dir, &b.group)?;
     let hold = hold_ms(b);
@@ -81,6 +82,7 @@ fn local(b: &mut Bench) -> Result<(), String> {
 }
 
 fn batchsend(b: &mut Bench, protocol: Protocol) -> Result<(), String> {
+    b.before_run(5);
     let dir = b.run_dir(&format!("idle-batchsend-{}", protocol.key()))?;
     let (send_dir, recv_dir) = (dir.join("send"), dir.join("recv"));
     let port = free_port()?;

@@ -24,6 +24,7 @@ const MIB: f64 = (1u64 << 20) as f64;
 pub fn measure(b: &mut Bench) -> Result<(), String> {
     for w in b.options.workloads.clone() {
         for run in 0..b.options.runs {
+            b.before_run(2);
             b.say(&format!("figure 2, local mode, {w}, run {}", run + 1));
             one_run(b, w)?;
         }

@@ -44,6 +44,7 @@ pub fn measure(b: &mut Bench) -> Result<(), String> {
     for w in b.options.workloads.clone() {
         let n = b.records(w);
         for run in 0..b.options.runs {
+            b.before_run(1);
             b.say(&format!("figure 1, producer alone, {w}, run {}", run + 1));
             let secs = alone_seconds(b, w, n, &["--drainer"])?;
             b.record(

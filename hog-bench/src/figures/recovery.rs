@@ -24,6 +24,7 @@ pub fn measure(b: &mut Bench) -> Result<(), String> {
     for protocol in Protocol::ALL {
         for run in 0..b.options.runs {
             let what = protocol.label();
+            b.before_run(4);
             b.say(&format!(
                 "figure 4, recovery after a sender kill ({what}), p3, run {}",
                 run + 1

@@ -19,6 +19,7 @@ use crate::workload::Workload;
 /// Measures figure 6.
 pub fn measure(b: &mut Bench) -> Result<(), String> {
     for run in 0..b.options.runs {
+        b.before_run(6);
         b.say(&format!("figure 6, session start, run {}", run + 1));
         one_run(b)?;
     }

@@ -47,6 +47,7 @@ pub fn measure(b: &mut Bench) -> Result<(), String> {
         for protocol in Protocol::ALL {
             for run in 0..b.options.runs {
                 let what = protocol.label();
+                b.before_run(3);
                 b.say(&format!(
                     "figure 3, batch shipping ({what}), {w}, run {}",
                     run + 1

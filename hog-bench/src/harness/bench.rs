@@ -1,9 +1,11 @@
 //! What every figure needs: the binaries, the options, fresh run
 //! directories, and the metrics gathered so far.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use super::machine::compilers_running;
 use super::options::Options;
 use super::producer::{ProducerProcess, ProducerRun};
 use crate::figures::metric::{Metrics, Unit};
@@ -22,6 +24,10 @@ pub struct Bench {
     pub group: String,
     /// Figures measured so far.
     pub metrics: Metrics,
+    /// Per figure: runs started, and how many of them while other
+    /// compilers were running.
+    pub runs: BTreeMap<u8, (usize, usize)>,
+    quiet_until: Instant,
     dirs: u32,
 }
 
@@ -47,10 +53,45 @@ impl Bench {
             hog: find(&options.hog, "hog")?,
             producer: find(&options.producer, "hog-bench-producer")?,
             group: format!("hb{}", std::process::id()),
+            quiet_until: Instant::now() + Duration::from_secs(60 * options.wait_quiet),
             options,
             metrics: Metrics::default(),
+            runs: BTreeMap::new(),
             dirs: 0,
         })
+    }
+
+    /// Waits until no other compiler runs (until `--wait-quiet` minutes
+    /// after the start at most); returns how many still run.
+    pub fn wait_quiet(&self) -> usize {
+        loop {
+            let busy = compilers_running();
+            if busy == 0 || Instant::now() >= self.quiet_until {
+                return busy;
+            }
+            self.say(&format!("{busy} cargo/rustc processes running; waiting"));
+            std::thread::sleep(Duration::from_secs(5));
+        }
+    }
+
+    /// Called before each run of figure `figure`: waits for quiet and
+    /// counts the run, and whether others were compiling at its start.
+    pub fn before_run(&mut self, figure: u8) {
+        let busy = self.wait_quiet();
+        let entry = self.runs.entry(figure).or_default();
+        entry.0 += 1;
+        if busy > 0 {
+            entry.1 += 1;
+        }
+    }
+
+    /// Which figures had runs started while others were compiling.
+    pub fn disturbed(&self) -> Vec<String> {
+        self.runs
+            .iter()
+            .filter(|(_, (_, busy))| *busy > 0)
+            .map(|(f, (all, busy))| format!("figure {f}: {busy} of {all} runs"))
+            .collect()
     }
 
     /// Records per run of `w`.

@@ -68,6 +68,7 @@ pub fn of(key: &str) -> Option<Reference> {
         "local.s256.records_per_s" => r(Some(0.62e6), Higher, "≥ 5× C++", 5.0 * 0.62e6),
         "session.start_ms" => r(Some(420.0), Lower, "≤ 10 ms", 10.0),
         "memory.growth_mib" => r(Some(33.0), Lower, "flat (≤ 1 MiB)", 1.0),
+        "memory.late_growth_mib" => r(Some(33.0), Lower, "flat (≤ 1 MiB)", 1.0),
         "shipping.p3.time_s" => r(Some(13.4), Lower, "≤ ⅒ C++", 1.34),
         "shipping.p3.records_per_s" => r(Some(1.49e6), Higher, "≥ 10× C++", 14.9e6),
         "shipping.p3.sender_cpu_s" => r(Some(15.6), Lower, "≤ ⅕ C++", 15.6 / 5.0),

@@ -35,9 +35,13 @@ fn row(m: &Metric) -> String {
     let cpp = r
         .and_then(|r| r.cpp)
         .map_or(String::new(), |c| format(m.unit, c));
-    let gain = r
-        .and_then(|r| r.gain(s.median))
-        .map_or(String::new(), |g| format!("{g:.2}×"));
+    let gain = r.and_then(|r| r.gain(s.median)).map_or(String::new(), |g| {
+        if g >= 100.0 {
+            "> 100×".to_string()
+        } else {
+            format!("{g:.2}×")
+        }
+    });
     let target = r.and_then(|r| r.target).map_or("", |(t, _)| t);
     let met = match r.and_then(|r| r.met(s.median)) {
         Some(true) => "yes",
