@@ -377,7 +377,6 @@ fn a_killed_producer_s_committed_prefix_and_all_of_its_successor_arrive_exactly_
 /// predecessor, but each stream is shipped on its own connection, so at
 /// the receiver the successor's segments can land first.
 #[test]
-#[ignore = "bug: sink-tcp ships each stream independently, so a successor's data can reach the receiver's sinks before its killed predecessor's spooled tail"]
 fn a_killed_producer_s_data_precedes_its_successor_s_at_the_receiver() {
     let rig = Rig::new("ORDER");
     let records = 200_000;

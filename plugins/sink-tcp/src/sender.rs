@@ -36,6 +36,10 @@ pub struct Sender {
     pub logger: Logger,
     /// The current socket, for interrupts.
     pub live: Live,
+    /// Earlier, closed streams of the same group: this stream's data goes
+    /// to the destination only after theirs (a restarted producer follows
+    /// its predecessor in every sink).
+    pub after: Vec<Arc<Spool>>,
 }
 
 impl Sender {
@@ -47,6 +51,9 @@ impl Sender {
         let mut backoff = Duration::from_millis(100);
         let mut down_since: Option<Instant> = None;
         let mut reported = Instant::now() - Duration::from_secs(3600);
+        if !self.wait_for_predecessors() {
+            return;
+        }
         loop {
             let Some(work) = self.next_work() else {
                 return;
@@ -152,6 +159,26 @@ impl Sender {
     /// The next segment the destination has not acknowledged, waiting for
     /// one; the end once the stream is drained for it; `None` when the sink
     /// stops.
+    /// Waits until every earlier stream of the group is delivered to this
+    /// destination; `false` if the sink stops first.
+    fn wait_for_predecessors(&self) -> bool {
+        let dest = &self.dest.address;
+        for earlier in &self.after {
+            let mut state = earlier.lock();
+            loop {
+                if state.stopping {
+                    return false;
+                }
+                let acked = state.acked.get(dest).copied().unwrap_or(0);
+                if state.finished_for(acked) {
+                    break;
+                }
+                state = earlier.wait(state, Duration::from_secs(1));
+            }
+        }
+        true
+    }
+
     fn next_work(&self) -> Option<Work> {
         let dest = &self.dest.address;
         let mut state = self.spool.lock();

@@ -85,7 +85,15 @@ impl TcpSink {
         let Ok(entries) = std::fs::read_dir(&index) else {
             return Ok(());
         };
-        for entry in entries.flatten() {
+        // Oldest stream first, so that each resumes after its predecessors.
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .parse::<u64>()
+                .unwrap_or(u64::MAX)
+        });
+        for entry in entries {
             let dir = PathBuf::from(
                 std::fs::read_to_string(entry.path())
                     .unwrap_or_default()
@@ -142,6 +150,14 @@ impl TcpSink {
             let _ = std::fs::create_dir_all(&index);
             let _ = std::fs::write(index.join(stream.id.to_string()), dir.display().to_string());
         }
+        let after: Vec<Arc<Spool>> = self
+            .streams
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .filter(|s| s.spool.group == spool.group && s.spool.lock().closed)
+            .map(|s| Arc::clone(&s.spool))
+            .collect();
         let senders = self
             .net
             .destinations
@@ -155,6 +171,7 @@ impl TcpSink {
                     options: Arc::clone(options),
                     logger: self.logger.clone(),
                     live: Arc::clone(&live),
+                    after: after.clone(),
                 };
                 (std::thread::spawn(move || sender.run()), live)
             })
