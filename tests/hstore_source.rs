@@ -348,3 +348,33 @@ fn a_restarted_producer_follows_its_predecessor_in_every_sink() {
         "the predecessor's data comes first, all of it"
     );
 }
+
+#[test]
+fn without_recovery_a_returning_producer_still_resumes_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = config(d, &["N"]);
+    let hog = Hog::start(&cfg, &d.join("first.log"));
+    wait_until(20, "the socket", || socket(d, "N").exists());
+    let producer = loadgen(d, "N", &["1", "300000", "manual", "10", "50"]);
+    wait_until(30, "some records", || record_count(d) > 20_000);
+    hog.kill();
+    let mut cmd = support::hog();
+    cmd.arg("--config")
+        .arg(&cfg)
+        .arg("--no-recovery")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(d.join("second.log")).unwrap());
+    let hog = Hog::spawn(cmd, &d.join("second.log"));
+    wait_until(20, "the start", || hog.log().contains("recovery is off"));
+    // Nothing is re-attached at start; the blocked producer re-registers
+    // and its stream resumes where the sink stands.
+    finish(producer);
+    wait_until(60, "every record", || record_count(d) == 300_000);
+    wait_until(10, "the stream closed", || {
+        hog.log().contains("stream closed")
+    });
+    assert!(!hog.log().contains("re-attaching"), "{}", hog.log());
+    assert!(hog.stop().success());
+    assert_eq!(assert_exact(&streams(d), 300_000), [("N".into(), 0)]);
+}

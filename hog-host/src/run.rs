@@ -62,8 +62,8 @@ pub async fn run_until(
     if config.recovery {
         let unfinished = store.unfinished_streams().await.map_err(fail)?;
         if !unfinished.is_empty() {
-            tracing::warn!(
-                "{} stream(s) of earlier sessions are unfinished; they stay recorded in {}",
+            tracing::info!(
+                "{} stream(s) of earlier sessions are unfinished ({}); recovering them alongside new work",
                 unfinished.len(),
                 stat_path.display()
             );
@@ -124,11 +124,14 @@ fn sources(config: &Config) -> Result<Vec<Box<dyn Source>>, RunError> {
             match name.as_str() {
                 "generator" => Ok(Box::new(Generator::new(config.generator.clone()))),
                 "receiver" => Ok(Box::new(ReceiverSource::new(config.receiver.clone()))),
-                "hstore" => Ok(Box::new(HstoreSource::new(
-                    config.groups.clone(),
-                    config.store_dir(),
-                    config.hstore.clone(),
-                ))),
+                "hstore" => Ok(Box::new(
+                    HstoreSource::new(
+                        config.groups.clone(),
+                        config.store_dir(),
+                        config.hstore.clone(),
+                    )
+                    .with_recovery(config.recovery),
+                )),
                 other => Err(RunError(format!(
                     "source '{other}' is not available in this version of hog"
                 ))),

@@ -58,6 +58,7 @@ pub struct HstoreSource {
     groups: Vec<String>,
     dir: PathBuf,
     config: HstoreConfig,
+    recovery: bool,
 }
 
 impl HstoreSource {
@@ -67,7 +68,15 @@ impl HstoreSource {
             groups,
             dir,
             config,
+            recovery: true,
         }
+    }
+
+    /// Whether to re-attach the regions of streams earlier hogs left
+    /// unfinished (`--no-recovery` turns it off).
+    pub fn with_recovery(mut self, recovery: bool) -> Self {
+        self.recovery = recovery;
+        self
     }
 }
 
@@ -83,6 +92,9 @@ struct Manager {
     context: SourceContext,
     config: HstoreConfig,
     regions: HashMap<String, Active>,
+    /// Streams of our groups that earlier hogs left unfinished, by region:
+    /// a producer re-registering one resumes where the sinks stand.
+    unfinished: HashMap<String, UnfinishedStream>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -122,9 +134,17 @@ impl Source for HstoreSource {
             context: context.clone(),
             config: self.config.clone(),
             regions: HashMap::new(),
+            unfinished: HashMap::new(),
             tasks: Vec::new(),
         };
-        manager.resume(&self.groups).await;
+        manager.load_unfinished(&self.groups).await;
+        if self.recovery {
+            manager.resume().await;
+        } else {
+            tracing::info!(
+                "recovery is off: unfinished streams of earlier hogs are left as they are"
+            );
+        }
         let mut shutdown = context.shutdown.clone();
         loop {
             tokio::select! {
@@ -190,7 +210,9 @@ async fn accept(
 
 impl Manager {
     /// Re-attaches the regions of unfinished streams of `groups`.
-    async fn resume(&mut self, groups: &[String]) {
+    /// Loads the shared-memory streams of `groups` that earlier hogs left
+    /// unfinished.
+    async fn load_unfinished(&mut self, groups: &[String]) {
         let unfinished = match self.context.fanout.store().unfinished_streams().await {
             Ok(list) => list,
             Err(e) => {
@@ -198,16 +220,25 @@ impl Manager {
                 return;
             }
         };
-        let store = self.context.fanout.store().clone();
-        let session = self.context.fanout.session_id();
         for stream in unfinished.into_iter() {
-            let group = stream.stream.group.to_string();
             let region = stream.stream.region.to_string();
             // Only shared-memory streams (named `/G.pid.tid`) are ours.
-            if !groups.contains(&group)
-                || !region.starts_with('/')
-                || self.regions.contains_key(&region)
-            {
+            if groups.iter().any(|g| g == stream.stream.group.as_str()) && region.starts_with('/') {
+                self.unfinished.insert(region, stream);
+            }
+        }
+    }
+
+    /// Re-attaches the regions of the unfinished streams, oldest first.
+    async fn resume(&mut self) {
+        let store = self.context.fanout.store().clone();
+        let session = self.context.fanout.session_id();
+        let mut streams: Vec<UnfinishedStream> = self.unfinished.values().cloned().collect();
+        streams.sort_by_key(|s| s.stream.id);
+        for stream in streams {
+            let group = stream.stream.group.to_string();
+            let region = stream.stream.region.to_string();
+            if self.regions.contains_key(&region) {
                 continue;
             }
             let id = stream.stream.id;
@@ -235,7 +266,13 @@ impl Manager {
             Ok(_) => return Err("its region was recreated by a newer producer".into()),
             Err(e) => return Err(e.to_string()),
         };
-        tracing::info!(region = %name, stream = stream.stream.id, "re-attaching a stream left unfinished by an earlier hog");
+        let ring = region.ring();
+        let pending = u64::from(ring.distance(ring.ri(), ring.wi())) * region.geometry().valsz;
+        tracing::info!(
+            region = %name,
+            stream = stream.stream.id,
+            "re-attaching a stream left unfinished by an earlier hog: up to {pending} bytes in its ring to drain"
+        );
         let resume = Resume {
             cursor: stream.cursor.into_option(),
             prev_cursor: stream.prev_cursor.into_option(),
@@ -307,13 +344,23 @@ impl Manager {
             })
             .map(|a| a.done.clone())
             .collect();
+        // A region an earlier hog left unfinished resumes where the sinks
+        // stand (with recovery on, it is already being read).
+        let resume = self
+            .unfinished
+            .remove(&name)
+            .filter(|u| u.stream.started_at_ns == region.created_ns())
+            .map(|u| Resume {
+                cursor: u.cursor.into_option(),
+                prev_cursor: u.prev_cursor.into_option(),
+            });
         self.start(
             group,
             Some(conn),
             region,
             r.pid,
             r.tid,
-            None,
+            resume,
             r.wait,
             predecessors,
         );

@@ -110,6 +110,7 @@ impl TcpSink {
                         stream.group,
                         dir.display()
                     ));
+                    self.report_dropped_destinations(&dir);
                     self.start(&stream, &dir)?;
                 }
                 None => {
@@ -118,6 +119,27 @@ impl TcpSink {
             }
         }
         Ok(())
+    }
+
+    /// Says loudly which destinations a resumed spool was shipping to that
+    /// are no longer configured: they will not get the rest.
+    fn report_dropped_destinations(&self, dir: &Path) {
+        let configured: Vec<String> = self
+            .options
+            .destinations
+            .iter()
+            .map(|d| crate::spool::acked_name(d))
+            .collect();
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with("acked-") && !configured.contains(&name) {
+                self.logger.warn(&format!(
+                    "{}: destination {} is no longer configured; what it had not acknowledged will not be sent to it",
+                    dir.display(),
+                    &name["acked-".len()..]
+                ));
+            }
+        }
     }
 
     fn spool_dir(&self, stream: &StreamInfo) -> PathBuf {

@@ -405,7 +405,8 @@ fn ended_name(dest: &str) -> String {
     format!("ended-{}", &acked_name(dest)["acked-".len()..])
 }
 
-fn acked_name(dest: &str) -> String {
+/// The file recording what `dest` acknowledged.
+pub(crate) fn acked_name(dest: &str) -> String {
     let safe: String = dest
         .chars()
         .map(|c| {
