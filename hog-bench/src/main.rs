@@ -59,7 +59,8 @@ fn main() {
     println!("{conditions}\n\n{}", report::table::table(&bench.metrics.0));
     bench.say(&format!("done in {:.1} s", started.elapsed().as_secs_f64()));
     if let Some(out) = &bench.options.out {
-        match report::write(out, &bench.metrics, &conditions) {
+        let caption = report::caption(&machine, &bench.options);
+        match report::write(out, &bench.metrics, &conditions, &caption) {
             Ok(()) => bench.say(&format!(
                 "wrote {} and {}",
                 out.join(report::RESULTS).display(),

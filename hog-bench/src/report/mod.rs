@@ -10,7 +10,6 @@ use std::process::Command;
 use crate::figures::metric::Metrics;
 use crate::harness::machine::Machine;
 use crate::harness::options::Options;
-use crate::workload::Workload;
 
 /// File name of the results table written by `--out`.
 pub const RESULTS: &str = "benchmark-results.md";
@@ -27,14 +26,19 @@ pub fn conditions(machine: &Machine, options: &Options) -> String {
     format!(
         "Measured {} at {} on {machine}. {} runs per figure{}; records per run: {}.",
         run(&["date", "-u", "+%Y-%m-%d %H:%M UTC"]),
-        options
-            .label
-            .clone()
-            .unwrap_or_else(|| format!("commit {}", run(&["git", "rev-parse", "--short", "HEAD"]))),
+        measured(options),
         options.runs,
         if options.quick { " (--quick)" } else { "" },
         records.join(", ")
     )
+}
+
+/// What was measured: `--label`, else the git commit here.
+fn measured(options: &Options) -> String {
+    options
+        .label
+        .clone()
+        .unwrap_or_else(|| format!("commit {}", run(&["git", "rev-parse", "--short", "HEAD"])))
 }
 
 fn run(cmd: &[&str]) -> String {
@@ -56,18 +60,25 @@ pub fn results(metrics: &Metrics, conditions: &str) -> String {
     )
 }
 
+/// The plot's one-line caption: runs, what was built, the machine.
+pub fn caption(machine: &Machine, options: &Options) -> String {
+    format!(
+        "Medians of {} runs; {}; {} CPUs ({}), Linux {}.",
+        options.runs,
+        measured(options),
+        machine.nproc,
+        machine.cpu,
+        machine.kernel
+    )
+}
+
 /// Writes the results and the plot into `dir`.
-pub fn write(dir: &Path, metrics: &Metrics, conditions: &str) -> Result<(), String> {
+pub fn write(dir: &Path, metrics: &Metrics, conditions: &str, caption: &str) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let put = |name: &str, text: String| {
         let path = dir.join(name);
         std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
     };
     put(RESULTS, results(metrics, conditions))?;
-    let caption = format!(
-        "{} Workloads: {}.",
-        conditions.split(". ").next().unwrap_or_default(),
-        Workload::ALL.map(|w| w.name()).join(", ")
-    );
-    put(PLOT, svg::throughput(metrics, &caption))
+    put(PLOT, svg::throughput(metrics, caption))
 }
