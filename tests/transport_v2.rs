@@ -409,7 +409,10 @@ fn a_silent_or_hostile_v2_peer_is_bounded() {
     assert!(c
         .send_segment(&SegmentFrame::new(0, 1, Codec::None, &big))
         .is_err());
-    assert!(recv.log().contains("exceeds the limit"));
+    // The receiver logs the refusal as it drops the connection.
+    wait_until(10, "the refusal in the log", || {
+        recv.log().contains("exceeds the limit")
+    });
     assert_eq!(lines(&r), 0);
     assert!(recv.stop().success());
 }
