@@ -45,9 +45,8 @@ fn main() {
         eprintln!("{}", report::table::table(&these));
         bench.remove_stale_regions();
     }
-    if !bench.options.keep {
-        let _ = std::fs::remove_dir_all(&bench.options.work);
-    }
+    // Runs clean up after themselves; what is left was kept on purpose.
+    let _ = std::fs::remove_dir(&bench.options.work);
     let mut conditions = report::conditions(&machine, &bench.options);
     let disturbed = bench.disturbed();
     if !disturbed.is_empty() {

@@ -19,7 +19,7 @@ pub fn measure(b: &mut Bench) -> Result<(), String> {
     for run in 0..b.options.runs {
         b.say(&format!("figure 5, idle CPU, run {}", run + 1));
         local(b)?;
-        for protocol in Protocol::ALL {
+        for protocol in b.options.protocols.clone() {
             batchsend(b, protocol)?;
         }
     }

@@ -21,7 +21,7 @@ use crate::workload::Workload;
 
 /// Measures figure 4 (p3).
 pub fn measure(b: &mut Bench) -> Result<(), String> {
-    for protocol in Protocol::ALL {
+    for protocol in b.options.protocols.clone() {
         for run in 0..b.options.runs {
             let what = protocol.label();
             b.before_run(4);
@@ -52,39 +52,37 @@ fn one_run(b: &mut Bench, w: Workload, protocol: Protocol, delay: Duration) -> R
     sender.kill();
     let restart = monotonic_ns();
     let sender = HogProcess::sender(&b.hog, &send_dir, &b.group, port, protocol)?;
-    // Lost records would keep the count below n: stop waiting once the
-    // producer is done and nothing has arrived for 10 s.
-    let (mut last_count, mut last_change) = (0, monotonic_ns());
+    // Every record must arrive: lost ones would keep the count below n
+    // until the timeout, which fails the run and keeps its directory.
     let complete = wait_every(
         every,
         b.timeout(n),
         "every record after the restart",
-        || {
-            let c = count(&recv_dir, w);
-            let now = monotonic_ns();
-            if c != last_count {
-                (last_count, last_change) = (c, now);
-            }
-            c >= n || now - last_change > 10_000_000_000
-        },
+        || count(&recv_dir, w) >= n,
     );
-    let delivered = monotonic_ns();
-    complete?;
+    let mut delivered = monotonic_ns();
+    if let Err(e) = complete {
+        let have = count(&recv_dir, w);
+        return Err(format!(
+            "{e}: {have} of {n} records at the receiver; kept {}",
+            dir.display()
+        ));
+    }
     p.finish(b.timeout(0))?;
-    // Duplicates could make the count reach n early: let it settle.
-    let mut settled = count(&recv_dir, w);
-    wait_every(
-        Duration::from_secs(1),
-        Duration::from_secs(30),
-        "the count to settle",
-        || {
-            let c = count(&recv_dir, w);
-            std::mem::replace(&mut settled, c) == c
-        },
-    )?;
+    // Duplicates can make the count reach n before every record is there:
+    // then wait for the missing ones (a record still missing at the
+    // deadline is lost).
+    let deadline = std::time::Instant::now() + b.timeout(n);
+    let t = loop {
+        let t = tally(&recv_dir, w, n)?;
+        if t.lost(n) == 0 || std::time::Instant::now() >= deadline {
+            break t;
+        }
+        std::thread::sleep(Duration::from_secs(1));
+        delivered = monotonic_ns();
+    };
     sender.stop()?;
     receiver.stop()?;
-    let t = tally(&recv_dir, w, n)?;
     b.record(
         4,
         &format!("recovery.{}.time_s", protocol.key()),
@@ -112,6 +110,15 @@ fn one_run(b: &mut Bench, w: Workload, protocol: Protocol, delay: Duration) -> R
     if t.out_of_order > 0 || t.malformed > 0 {
         return Err(format!("recovery output out of order or malformed: {t:?}"));
     }
-    b.clean(&dir);
+    if t.lost(n) > 0 || t.duplicated() > 0 {
+        b.say(&format!(
+            "kept {} ({} lost, {} duplicated) for inspection",
+            dir.display(),
+            t.lost(n),
+            t.duplicated()
+        ));
+    } else {
+        b.clean(&dir);
+    }
     Ok(())
 }

@@ -44,7 +44,7 @@ pub fn await_records(b: &Bench, dir: &Path, w: Workload, n: u64) -> Result<(), S
 /// Measures figure 3 for every workload.
 pub fn measure(b: &mut Bench) -> Result<(), String> {
     for w in b.options.workloads.clone() {
-        for protocol in Protocol::ALL {
+        for protocol in b.options.protocols.clone() {
             for run in 0..b.options.runs {
                 let what = protocol.label();
                 b.before_run(3);

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::hog::Protocol;
 use crate::workload::Workload;
 
 /// What to measure and where.
@@ -15,6 +16,8 @@ pub struct Options {
     pub figures: Vec<u8>,
     /// Workloads to measure.
     pub workloads: Vec<Workload>,
+    /// Batch protocols to measure (figures 3, 4, 5).
+    pub protocols: Vec<Protocol>,
     /// Records per run for every workload, instead of the defaults.
     pub records: Option<u64>,
     /// The hog binary.
@@ -35,7 +38,7 @@ pub struct Options {
 
 /// The usage text.
 pub const USAGE: &str = "\
-usage: hog-bench [--runs N] [--quick] [--figures 1,2,…] [--workloads p3,i64,s256]
+usage: hog-bench [--runs N] [--quick] [--figures 1,2,…] [--workloads p3,i64,s256] [--protocols gzip,v2]
                  [--records N] [--hog PATH] [--producer PATH] [--work DIR]
                  [--out DIR] [--wait-quiet MINUTES] [--keep] [--label TEXT]
 
@@ -49,6 +52,7 @@ and prints median (min-max) per figure against the C++ hog.
                     4 recovery, 5 idle CPU, 6 session start, 7 memory
                     (default: all)
   --workloads LIST  default p3,i64,s256
+  --protocols LIST  batch protocols of figures 3-5: gzip (hobbes), v2; default both
   --records N       records per run for every workload (default: p3 and
                     i64 20 M, s256 2 M; with --quick a hundredth)
   --hog PATH        default: `hog` next to this program
@@ -69,6 +73,7 @@ impl Options {
             quick: false,
             figures: (1..=7).collect(),
             workloads: Workload::ALL.to_vec(),
+            protocols: Protocol::ALL.to_vec(),
             records: None,
             hog: None,
             producer: None,
@@ -96,6 +101,14 @@ impl Options {
                     })?
                 }
                 "--workloads" => o.workloads = list(value()?, str::parse)?,
+                "--protocols" => {
+                    o.protocols = list(value()?, |s| {
+                        Protocol::ALL
+                            .into_iter()
+                            .find(|p| p.key() == s)
+                            .ok_or_else(|| format!("no protocol '{s}' (gzip, v2)"))
+                    })?
+                }
                 "--records" => o.records = Some(number(value()?)?.max(1)),
                 "--hog" => o.hog = Some(value()?.into()),
                 "--producer" => o.producer = Some(value()?.into()),
