@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use hog_core::fregion::{BindingKind, FileBytes, Reader};
+use hog_core::fregion::{cseq, BindingKind, FileBytes, Reader};
 use hog_core::types::Value;
 use serde_json::{json, Value as Json};
 
@@ -211,20 +211,45 @@ fn hogstat_of_batchsend_mode_reads_exactly_after_gunzip() {
 }
 
 #[test]
-fn compressed_file_opens_and_says_its_series_are_not_supported_yet() {
+fn compressed_file_decodes_to_its_values() {
     let want = expected("local_compressed_VecZ");
     let r = open("local_compressed_VecZ.log");
     check_bindings(&r, &want);
     check_statements(&r, &want);
-    for name in want["series"].as_object().unwrap().keys() {
-        let b = r.binding(name).unwrap();
-        let e = r.kind(b).unwrap_err();
-        assert!(
-            e.what.contains("cseq") && e.what.contains("not supported yet"),
-            "{e}"
+    for (name, w) in want["series"].as_object().unwrap() {
+        let s = r.compressed(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let values: Vec<Json> = s
+            .iter()
+            .map(|v| v.unwrap_or_else(|e| panic!("{name}: {e}")).to_json())
+            .collect();
+        let expected = w["values"].as_array().unwrap();
+        assert_eq!(values.len(), expected.len(), "series {name}: values");
+        if let Some(i) = (0..values.len()).find(|&i| values[i] != expected[i]) {
+            panic!("series {name} value #{i}: {} != {}", values[i], expected[i]);
+        }
+        assert_eq!(
+            json!(s.batch_counts().unwrap()),
+            w["batch_counts_in_list_order"],
+            "{name}"
         );
-        assert!(r.series(name).is_err());
+        assert_eq!(s.ty().capacity, w["batch_capacity"].as_u64().unwrap());
     }
     let statements = r.binding("statements").unwrap();
     assert!(matches!(r.kind(statements), Ok(BindingKind::Value(_))));
+}
+
+/// hog -z's type of every compressed series is what we derive from its
+/// value type, byte for byte.
+#[test]
+fn compressed_series_types_are_derived_byte_for_byte() {
+    let r = open("local_compressed_VecZ.log");
+    for name in ["z_pair", "z_str", "z_rec", "z_packed"] {
+        let b = r.binding(name).unwrap();
+        let Some(BindingKind::Compressed(ty)) = r.kind(b).ok() else {
+            panic!("{name} is not a compressed series");
+        };
+        assert_eq!(ty.model, cseq::model_type(&ty.elem).unwrap(), "{name}");
+        let derived = cseq::cseq_type(&ty.elem, 10_000).unwrap();
+        assert_eq!(hex(&derived.encode()), hex(&b.type_bytes), "{name}");
+    }
 }

@@ -145,6 +145,17 @@ pub fn ls(path: &Path, all: bool, out: &mut dyn Write) -> Result<(), InspectErro
                 ),
                 Err(e) => format!("unreadable: {e}"),
             },
+            Ok(BindingKind::Compressed(_)) => match r
+                .compressed(&b.name)
+                .and_then(|x| Ok((x.len()?, x.batches().len())))
+            {
+                Ok((n, batches)) => format!(
+                    "{n} {} in {batches} compressed {}",
+                    plural(n, "record", "records"),
+                    plural(batches as u64, "batch", "batches"),
+                ),
+                Err(e) => format!("unreadable: {e}"),
+            },
             Ok(BindingKind::Value(Type::Array(_))) => match r.value(b) {
                 Ok(Value::Array(v)) => format!(
                     "{} {}",
@@ -259,22 +270,28 @@ pub fn cat(args: &CatArgs, out: &mut dyn Write) -> Result<(), InspectError> {
                 Format::Csv => csv.row(&json, out),
             }
         };
+        let (elem, values): (&Type, Box<dyn Iterator<Item = _>>) = match &kind {
+            BindingKind::Series(s) => (
+                &s.elem,
+                Box::new(r.series(name).map_err(fail)?.iter().map(|x| x.map(|(_, v)| v))),
+            ),
+            BindingKind::Compressed(c) => (&c.elem, Box::new(r.compressed(name).map_err(fail)?.iter())),
+            _ => (&Type::Size(0), Box::new(std::iter::empty())),
+        };
         match kind {
-            BindingKind::Series(s) => {
+            BindingKind::Series(_) | BindingKind::Compressed(_) => {
                 let when = if filtering {
-                    Some(time_of(&s.elem).ok_or_else(|| {
+                    Some(time_of(elem).ok_or_else(|| {
                         fail(format!(
-                            "{}: '{name}' ({}) has no datetime to filter on",
+                            "{}: '{name}' ({elem}) has no datetime to filter on",
                             args.file.display(),
-                            s.elem
                         ))
                     })?)
                 } else {
                     None
                 };
-                let series = r.series(name).map_err(fail)?;
-                for item in series.iter() {
-                    let (_, v) = item.map_err(|e| fail(format!("{}: {e}", args.file.display())))?;
+                for item in values {
+                    let v = item.map_err(|e| fail(format!("{}: {e}", args.file.display())))?;
                     if let Some(how) = &when {
                         let t = time_in(&v, how);
                         if t.is_none_or(|t| {

@@ -14,10 +14,12 @@
 //! fregion.H oldest-first). [`Writer`] creates or reopens a file and
 //! allocates in it; [`SeriesAppender`] appends to a series the way hog does,
 //! and [`RecordPlan`] turns a producer's packed record into its stored
-//! layout without allocating.
+//! layout without allocating. [`cseq`] reads and writes compressed series
+//! (`hog -z`).
 
 mod append;
 mod convert;
+pub mod cseq;
 mod env;
 mod error;
 pub mod layout;
@@ -32,6 +34,7 @@ pub use convert::RecordPlan;
 pub use env::Binding;
 pub use error::{FormatError, ReadError};
 pub use layout::{stored_type, Layout};
+pub use cseq::{CSeqType, CSeries};
 pub use reader::{BindingKind, FileBytes, Reader, Series, SeriesIter};
 pub use series::{BatchOrder, SeriesType};
 pub use toc::{PageKind, PageTable};

@@ -8,6 +8,7 @@ use memmap2::Mmap;
 
 use crate::types::{Type, Value};
 
+use super::cseq::{CSeqType, CSeries};
 use super::env::{self, Binding};
 use super::error::{FormatError, ReadError};
 use super::series::{self, BatchOrder, SeriesType};
@@ -39,6 +40,8 @@ pub enum BindingKind<'a> {
     Internal,
     /// A series.
     Series(SeriesType),
+    /// A compressed series.
+    Compressed(CSeqType),
     /// A plain value of this type (a top-level `[T]` is an inline array).
     Value(&'a Type),
 }
@@ -102,16 +105,16 @@ impl<B: AsRef<[u8]>> Reader<B> {
         self.bindings.iter().find(|b| b.name == name)
     }
 
-    /// What `b` holds; an error for a series that cannot be read (such as a
-    /// compressed one).
+    /// What `b` holds; an error for a series that cannot be read.
     pub fn kind<'a>(&self, b: &'a Binding) -> Result<BindingKind<'a>, FormatError> {
         let Some(ty) = b.ty.as_ref().filter(|_| !b.name.starts_with('.')) else {
             return Ok(BindingKind::Internal);
         };
-        match SeriesType::of(ty) {
-            Some(Ok(s)) => Ok(BindingKind::Series(s)),
-            Some(Err(e)) => Err(FormatError::new(b.record_at, format!("'{}': {e}", b.name))),
-            None => Ok(BindingKind::Value(ty)),
+        let bad = |e: String| FormatError::new(b.record_at, format!("'{}': {e}", b.name));
+        match (SeriesType::of(ty), CSeqType::of(ty)) {
+            (Some(s), _) => s.map(BindingKind::Series).map_err(bad),
+            (_, Some(c)) => c.map(BindingKind::Compressed).map_err(bad),
+            (None, None) => Ok(BindingKind::Value(ty)),
         }
     }
 
@@ -122,7 +125,7 @@ impl<B: AsRef<[u8]>> Reader<B> {
                 value::read_array(self.bytes(), elem, b.offset)
             }
             BindingKind::Value(ty) => value::read(self.bytes(), ty, b.offset),
-            BindingKind::Series(_) => Err(FormatError::new(
+            BindingKind::Series(_) | BindingKind::Compressed(_) => Err(FormatError::new(
                 b.record_at,
                 format!("'{}' is a series, not a value", b.name),
             )),
@@ -150,6 +153,20 @@ impl<B: AsRef<[u8]>> Reader<B> {
             ty,
             list,
         })
+    }
+
+    /// The compressed series called `name`.
+    pub fn compressed(&self, name: &str) -> Result<CSeries<'_>, FormatError> {
+        let b = self
+            .binding(name)
+            .ok_or_else(|| FormatError::new(0, format!("no binding named '{name}'")))?;
+        let BindingKind::Compressed(ty) = self.kind(b)? else {
+            return Err(FormatError::new(
+                b.record_at,
+                format!("'{name}' is not a compressed series"),
+            ));
+        };
+        CSeries::new(self.bytes(), ty, b.offset)
     }
 
     /// The value stored at `at` with stored type `ty`.

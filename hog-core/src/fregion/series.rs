@@ -48,9 +48,6 @@ impl SeriesType {
     pub fn of(ty: &Type) -> Option<Result<SeriesType, String>> {
         match app_name(ty) {
             Some(("fseq", args)) => Some(Self::parse(ty, args)),
-            Some(("cseq", _)) => Some(Err(
-                "compressed series (cseq, hog -z) are not supported yet".into(),
-            )),
             _ => None,
         }
     }

@@ -1,0 +1,441 @@
+//! Appending to a compressed series the way hog `-z` lays it out.
+//!
+//! A new series is a root cell pointing at a node that holds the first
+//! batch, followed by a trailing nil node; each batch starts with its own
+//! header, first bit segment and model blocks. When a batch fills, its bits
+//! are ended, its live models saved (they are the next batch's initial
+//! models), and a new batch is linked in before the nil node: the list runs
+//! oldest first.
+//!
+//! Models live in memory and are saved when a batch ends or the series is
+//! closed. After every value the bits and the coder's state are stored, then
+//! the count with release ordering. Closing ends the last batch too, so
+//! every value of a closed series decodes (hobbes leaves it open). A writer
+//! resuming a killed one rebuilds the models by decoding the open batch.
+
+use std::io;
+
+use super::super::error::FormatError;
+use super::super::series::{self, NODE_SIZE};
+use super::super::writer::Writer;
+use super::codec::Models;
+use super::coder::{BitSink, Encoder};
+use super::read::{models_after, CSeqType, Header, SEGMENT_BITS};
+use super::schema::{BATCH_SIZE, SEGMENT_BYTES, SEGMENT_SIZE};
+
+/// Where a compressed series stands: enough to take back everything
+/// appended after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CSeqPosition {
+    /// The node of the batch being written.
+    pub node: u64,
+    /// Values in that batch.
+    pub count: u64,
+    /// The coder's state after them.
+    pub low: u32,
+    /// The coder's state after them.
+    pub high: u32,
+    /// The coder's state after them.
+    pub roll: u32,
+    /// The segment being written.
+    pub segment: u64,
+    /// Bits used in that segment.
+    pub bit: u32,
+}
+
+/// How to pick up an existing series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    /// Its last batch was ended (closed cleanly): start a new batch.
+    Ended,
+    /// Continue its last batch where its header says (a killed writer, or
+    /// the C++ hog).
+    Open,
+    /// Take everything after this position back, then continue.
+    At(CSeqPosition),
+}
+
+/// The write position of one compressed series.
+#[derive(Debug, Clone)]
+pub struct CSeqAppender {
+    root: u64,
+    ty: CSeqType,
+    models: Models,
+    node: u64,
+    batch: u64,
+    nil: u64,
+    scratch: u64,
+    count: u64,
+    coder: Encoder,
+    tail: Tail,
+    block: Vec<u8>,
+}
+
+/// The end of the bit stream: the segment, the bits used in it, and the
+/// bits of the byte not yet complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Tail {
+    segment: u64,
+    bit: u32,
+    partial: u8,
+}
+
+/// Bits going into a batch's segments.
+struct Out<'a> {
+    w: &'a mut Writer,
+    tail: &'a mut Tail,
+    failed: Option<io::Error>,
+}
+
+impl BitSink for Out<'_> {
+    #[inline]
+    fn put(&mut self, bit: bool, n: u32) {
+        for _ in 0..n {
+            let t = &mut *self.tail;
+            t.partial |= u8::from(bit) << (t.bit & 7);
+            t.bit += 1;
+            if t.bit & 7 == 0 {
+                let at = t.segment + u64::from(t.bit / 8) - 1;
+                self.w.write(at, &[t.partial]);
+                t.partial = 0;
+                if u64::from(t.bit) == SEGMENT_BITS {
+                    self.next_segment();
+                }
+            }
+        }
+    }
+}
+
+impl Out<'_> {
+    fn next_segment(&mut self) {
+        match self.w.alloc(SEGMENT_SIZE, 8) {
+            Ok(seg) => {
+                self.w.write_u64(self.tail.segment + SEGMENT_BYTES, seg);
+                *self.tail = Tail {
+                    segment: seg,
+                    bit: 0,
+                    partial: 0,
+                };
+            }
+            Err(e) => {
+                // Bits go nowhere from here; the value fails.
+                self.failed.get_or_insert(e);
+                self.tail.bit = 0;
+            }
+        }
+    }
+
+    /// Stores the incomplete byte.
+    fn settle(self) -> io::Result<()> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        if self.tail.bit & 7 != 0 {
+            let at = self.tail.segment + u64::from(self.tail.bit / 8);
+            self.w.write(at, &[self.tail.partial]);
+        }
+        Ok(())
+    }
+}
+
+fn invalid(e: impl ToString) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e.to_string())
+}
+
+impl CSeqAppender {
+    /// Creates the series `name` of type `ty` (from [`cseq_type`]) and binds
+    /// it.
+    ///
+    /// [`cseq_type`]: super::cseq_type
+    pub fn create(w: &mut Writer, name: &str, ty: &crate::types::Type) -> io::Result<Self> {
+        let parsed = CSeqType::of(ty)
+            .ok_or_else(|| invalid(format!("'{name}': {ty} is not a compressed series")))?
+            .map_err(|e| invalid(format!("'{name}': {e}")))?;
+        let root = w.alloc(8, 8)?;
+        let node = w.alloc(NODE_SIZE, 8)?;
+        w.write_u64(root, node);
+        w.bind(name, &ty.encode(), root)?;
+        let batch = w.alloc(BATCH_SIZE, 8)?;
+        let nil = w.alloc(NODE_SIZE, 8)?;
+        let size = parsed.codec().model_size();
+        let init = w.alloc(size, 8)?;
+        let scratch = w.alloc(size, 8)?;
+        let mut s = CSeqAppender {
+            root,
+            models: parsed.codec().fresh(),
+            ty: parsed,
+            node,
+            batch,
+            nil,
+            scratch,
+            count: 0,
+            coder: Encoder::default(),
+            tail: Tail {
+                segment: 0,
+                bit: 0,
+                partial: 0,
+            },
+            block: vec![0; size as usize],
+        };
+        s.start_batch(w, init)?;
+        w.write_u64(node + 8, batch);
+        w.write_u64(node + 16, nil);
+        w.publish_u64(node, 1);
+        Ok(s)
+    }
+
+    /// Picks up the series whose root cell is at `root`.
+    pub fn open(w: &mut Writer, root: u64, ty: CSeqType, how: Resume) -> io::Result<Self> {
+        let bytes = w.bytes();
+        let nodes = node_list(bytes, root).map_err(invalid)?;
+        let (&nil, conses) = nodes.split_last().expect("a list ends in a nil node");
+        let &last = conses
+            .last()
+            .ok_or_else(|| invalid("compressed series without a batch"))?;
+        let size = ty.codec().model_size();
+        let mut s = CSeqAppender {
+            root,
+            models: ty.codec().fresh(),
+            ty,
+            node: last,
+            batch: w.read_u64(last + 8),
+            nil,
+            scratch: 0,
+            count: 0,
+            coder: Encoder::default(),
+            tail: Tail {
+                segment: 0,
+                bit: 0,
+                partial: 0,
+            },
+            block: vec![0; size as usize],
+        };
+        match how {
+            Resume::Ended => {
+                let h = Header::read(w.bytes(), &s.ty, s.batch).map_err(invalid)?;
+                s.scratch = h.scratch_model;
+                s.models = s.load(w, h.scratch_model)?;
+                s.next_batch(w)?;
+            }
+            Resume::Open => {
+                let h = Header::read(w.bytes(), &s.ty, s.batch).map_err(invalid)?;
+                let segments = h.segments(w.bytes()).map_err(invalid)?;
+                let pos = CSeqPosition {
+                    node: last,
+                    count: h.count,
+                    low: h.coder.low,
+                    high: h.coder.high,
+                    roll: h.coder.roll,
+                    segment: *segments.last().expect("at least one segment"),
+                    bit: h.bit_index,
+                };
+                s.restore(w, pos)?;
+            }
+            Resume::At(pos) => s.restore(w, pos)?,
+        }
+        Ok(s)
+    }
+
+    fn load(&self, w: &Writer, at: u64) -> io::Result<Models> {
+        let size = self.ty.codec().model_size();
+        let block = super::super::error::slice(w.bytes(), at, size, "model block").map_err(invalid)?;
+        self.ty.codec().load(block).map_err(invalid)
+    }
+
+    /// Offset of the root cell.
+    pub fn root(&self) -> u64 {
+        self.root
+    }
+
+    /// The series' type.
+    pub fn ty(&self) -> &CSeqType {
+        &self.ty
+    }
+
+    /// Where the series stands.
+    pub fn position(&self) -> CSeqPosition {
+        CSeqPosition {
+            node: self.node,
+            count: self.count,
+            low: self.coder.low,
+            high: self.coder.high,
+            roll: self.coder.roll,
+            segment: self.tail.segment,
+            bit: self.tail.bit,
+        }
+    }
+
+    /// Codes the packed value at the start of `wire` and publishes it;
+    /// returns the bytes it took. A value that fails leaves the series as
+    /// it was before it.
+    pub fn append(&mut self, w: &mut Writer, wire: &[u8]) -> io::Result<usize> {
+        let before = (self.models.clone(), self.coder, self.tail);
+        let mut out = Out {
+            w,
+            tail: &mut self.tail,
+            failed: None,
+        };
+        let used = self
+            .ty
+            .codec()
+            .encode(wire, &mut self.models, &mut self.coder, &mut out);
+        let settled = out.settle();
+        if let Err(e) = used.as_ref().map_err(invalid).and(settled) {
+            let pos = CSeqPosition {
+                node: self.node,
+                count: self.count,
+                low: before.1.low,
+                high: before.1.high,
+                roll: before.1.roll,
+                segment: before.2.segment,
+                bit: before.2.bit,
+            };
+            (self.models, self.coder, self.tail) = before;
+            self.cut(w, &pos);
+            return Err(e);
+        }
+        self.count += 1;
+        self.store_state(w);
+        if self.count == self.ty.capacity {
+            self.end_batch(w)?;
+            self.next_batch(w)?;
+        }
+        used.map_err(invalid)
+    }
+
+    /// Ends the open batch so that all of it decodes, and saves the models
+    /// (closing the series; append no more after it).
+    pub fn finish(&mut self, w: &mut Writer) -> io::Result<()> {
+        self.end_batch(w)
+    }
+
+    fn store_state(&self, w: &mut Writer) {
+        let b = self.batch;
+        w.write_u32(b + 16, self.coder.low);
+        w.write_u32(b + 20, self.coder.high);
+        w.write_u32(b + 24, self.coder.roll);
+        w.write_u32(b + 28, self.tail.bit);
+        w.publish_u64(b + 32, self.count);
+    }
+
+    fn end_batch(&mut self, w: &mut Writer) -> io::Result<()> {
+        let mut out = Out {
+            w,
+            tail: &mut self.tail,
+            failed: None,
+        };
+        self.coder.flush(&mut out);
+        out.settle()?;
+        self.store_state(w);
+        self.save_models(w, self.scratch);
+        Ok(())
+    }
+
+    fn save_models(&mut self, w: &mut Writer, at: u64) {
+        self.ty.codec().save(&self.models, &mut self.block);
+        w.write(at, &self.block);
+    }
+
+    /// Links a new batch, starting from the current models, before the
+    /// nil node.
+    fn next_batch(&mut self, w: &mut Writer) -> io::Result<()> {
+        let init = self.scratch;
+        self.scratch = w.alloc(self.ty.codec().model_size(), 8)?;
+        self.save_models(w, self.scratch);
+        self.batch = w.alloc(BATCH_SIZE, 8)?;
+        self.start_batch(w, init)?;
+        let node = w.alloc(NODE_SIZE, 8)?;
+        w.write_u64(node + 8, self.batch);
+        w.write_u64(node + 16, self.nil);
+        w.write_u32(node, 1);
+        w.publish_u64(self.node + 16, node);
+        self.node = node;
+        Ok(())
+    }
+
+    /// Fills in the header of the new batch at `self.batch`.
+    fn start_batch(&mut self, w: &mut Writer, init: u64) -> io::Result<()> {
+        let segment = w.alloc(SEGMENT_SIZE, 8)?;
+        let b = self.batch;
+        self.count = 0;
+        self.coder = Encoder::default();
+        self.tail = Tail {
+            segment,
+            bit: 0,
+            partial: 0,
+        };
+        w.write_u64(b, init);
+        w.write_u64(b + 8, self.scratch);
+        w.write_u64(b + 40, segment);
+        self.store_state(w);
+        Ok(())
+    }
+
+    /// Takes back everything after `pos` (a position this series had).
+    pub fn restore(&mut self, w: &mut Writer, pos: CSeqPosition) -> io::Result<()> {
+        let bad = |what: &str| invalid(format!("cannot restore a compressed series: {what}"));
+        let nodes = node_list(w.bytes(), self.root).map_err(invalid)?;
+        if !nodes[..nodes.len() - 1].contains(&pos.node) {
+            return Err(bad("its batch is not in the list"));
+        }
+        let batch = w.read_u64(pos.node + 8);
+        let h = Header::read(w.bytes(), &self.ty, batch).map_err(invalid)?;
+        let segments = h.segments(w.bytes()).map_err(invalid)?;
+        if !segments.contains(&pos.segment) || u64::from(pos.bit) >= SEGMENT_BITS {
+            return Err(bad("its bit position is not in the batch"));
+        }
+        if pos.count > self.ty.capacity || pos.low > pos.high || pos.high > 0xFFFF {
+            return Err(bad("impossible coder state"));
+        }
+        self.node = pos.node;
+        self.batch = batch;
+        self.scratch = h.scratch_model;
+        self.count = pos.count;
+        self.coder = Encoder {
+            low: pos.low,
+            high: pos.high,
+            roll: pos.roll,
+        };
+        let byte = pos.segment + u64::from(pos.bit / 8);
+        let keep = (1u16 << (pos.bit & 7)) as u8 - 1;
+        self.tail = Tail {
+            segment: pos.segment,
+            bit: pos.bit,
+            partial: w.bytes()[byte as usize] & keep,
+        };
+        self.cut(w, &pos);
+        self.store_state(w);
+        w.publish_u64(pos.node + 16, self.nil);
+        self.models = models_after(w.bytes(), &self.ty, batch, pos.count).map_err(invalid)?;
+        Ok(())
+    }
+
+    /// Clears every bit after `pos` and unlinks later segments.
+    fn cut(&self, w: &mut Writer, pos: &CSeqPosition) {
+        let first = u64::from(pos.bit / 8);
+        let keep = (1u16 << (pos.bit & 7)) as u8 - 1;
+        let at = pos.segment + first;
+        let b = w.bytes()[at as usize] & keep;
+        w.write(at, &[b]);
+        let rest = (SEGMENT_BYTES - first - 1) as usize;
+        w.write(at + 1, &vec![0; rest]);
+        w.write_u64(pos.segment + SEGMENT_BYTES, 0);
+    }
+}
+
+/// Every node of the list at `root`, the trailing nil node last.
+fn node_list(bytes: &[u8], root: u64) -> Result<Vec<u64>, FormatError> {
+    let mut nodes = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut at = super::super::error::u64_at(bytes, root, "series root")?;
+    loop {
+        if !seen.insert(at) {
+            return Err(FormatError::new(at, "series batch list has a cycle"));
+        }
+        nodes.push(at);
+        match series::node(bytes, at)? {
+            None => return Ok(nodes),
+            Some(n) => at = n.next,
+        }
+    }
+}

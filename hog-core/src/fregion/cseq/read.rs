@@ -1,0 +1,329 @@
+//! Reading compressed series: the batch list, each batch's header and bit
+//! segments, and the values decoded from them.
+//!
+//! A batch is decoded from its initial model with the bits in its segment
+//! chain up to the header's bit index, followed by the bits that would end
+//! the batch given the header's coder state. A batch hobbes ended is
+//! already followed by those bits (more are harmless); the still-open last
+//! batch of a live or killed writer is not, and hobbes' own reader can get
+//! its last values wrong for that reason. This reader does not.
+
+use std::collections::HashSet;
+
+use crate::types::{Type, Value};
+
+use super::super::error::{slice, u32_at, u64_at, FormatError};
+use super::super::layout::app_name;
+use super::super::series;
+use super::codec::{Codec, Models};
+use super::coder::{BitSource, Decoder, Encoder};
+use super::schema::{SEGMENT_BYTES, SEGMENT_SIZE};
+
+/// Bits of one segment.
+pub const SEGMENT_BITS: u64 = SEGMENT_BYTES * 8;
+
+/// What a `cseq T M n` type says.
+#[derive(Debug, Clone)]
+pub struct CSeqType {
+    /// Type of each value.
+    pub elem: Type,
+    /// Type of the models.
+    pub model: Type,
+    /// Values per batch.
+    pub capacity: u64,
+    codec: Codec,
+}
+
+impl PartialEq for CSeqType {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.elem, &self.model, self.capacity) == (&other.elem, &other.model, other.capacity)
+    }
+}
+
+impl CSeqType {
+    /// Recognises `cseq T M n`: `None` if `ty` is not one, an error if it
+    /// is one that cannot be read.
+    pub fn of(ty: &Type) -> Option<Result<CSeqType, String>> {
+        match app_name(ty) {
+            Some(("cseq", args)) => Some(Self::parse(ty, args)),
+            _ => None,
+        }
+    }
+
+    fn parse(ty: &Type, args: &[Type]) -> Result<CSeqType, String> {
+        let [elem, model, Type::Size(capacity)] = args else {
+            return Err(format!(
+                "{ty}: a compressed series takes a value type, a model type and a batch size"
+            ));
+        };
+        if *capacity == 0 {
+            return Err(format!("{ty}: batch size 0"));
+        }
+        let codec = Codec::new(elem, model)?;
+        Ok(CSeqType {
+            elem: elem.clone(),
+            model: model.clone(),
+            capacity: *capacity,
+            codec,
+        })
+    }
+
+    /// How values are coded.
+    pub fn codec(&self) -> &Codec {
+        &self.codec
+    }
+}
+
+/// A batch header (`cbatch`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    /// Offset of the model state the batch starts from.
+    pub init_model: u64,
+    /// Offset of the writer's live model state.
+    pub scratch_model: u64,
+    /// The coder's state after the last value.
+    pub coder: Encoder,
+    /// Bits used in the last segment.
+    pub bit_index: u32,
+    /// Values in the batch.
+    pub count: u64,
+    /// Offset of the first segment.
+    pub head: u64,
+}
+
+impl Header {
+    /// Reads and checks the header at `at`.
+    pub fn read(bytes: &[u8], ty: &CSeqType, at: u64) -> Result<Header, FormatError> {
+        let err = |what: String| FormatError::new(at, what);
+        let h = Header {
+            init_model: u64_at(bytes, at, "batch initial model")?,
+            scratch_model: u64_at(bytes, at + 8, "batch live model")?,
+            coder: Encoder {
+                low: u32_at(bytes, at + 16, "batch coder low")?,
+                high: u32_at(bytes, at + 20, "batch coder high")?,
+                roll: u32_at(bytes, at + 24, "batch coder roll")?,
+            },
+            bit_index: u32_at(bytes, at + 28, "batch bit index")?,
+            count: u64_at(bytes, at + 32, "batch count")?,
+            head: u64_at(bytes, at + 40, "batch bit segments")?,
+        };
+        if h.count > ty.capacity {
+            return Err(err(format!(
+                "batch holds {} values, more than its capacity {}",
+                h.count, ty.capacity
+            )));
+        }
+        if u64::from(h.bit_index) >= SEGMENT_BITS {
+            return Err(err(format!("bit index {} past its segment", h.bit_index)));
+        }
+        if h.coder.low > h.coder.high || h.coder.high > 0xFFFF || h.coder.roll > 1 << 30 {
+            return Err(err("batch coder state is impossible".into()));
+        }
+        Ok(h)
+    }
+
+    /// The segments of the batch, in order, checked for bounds and cycles.
+    pub fn segments(&self, bytes: &[u8]) -> Result<Vec<u64>, FormatError> {
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        let mut at = self.head;
+        while at != 0 {
+            slice(bytes, at, SEGMENT_SIZE, "bit segment")?;
+            if !seen.insert(at) {
+                return Err(FormatError::new(at, "bit segments form a cycle"));
+            }
+            out.push(at);
+            at = u64_at(bytes, at + SEGMENT_BYTES, "next bit segment")?;
+        }
+        if out.is_empty() {
+            return Err(FormatError::new(self.head, "batch has no bit segment"));
+        }
+        Ok(out)
+    }
+}
+
+/// The bits of a batch: its segments up to the header's bit index, then the
+/// bits ending it, then zeros.
+struct Bits<'a> {
+    bytes: &'a [u8],
+    segments: Vec<u64>,
+    pos: u64,
+    end: u64,
+    /// The ending: a bit, then `opposite` bits of the other value.
+    ending: (bool, u64),
+    tail: u64,
+}
+
+impl<'a> Bits<'a> {
+    fn new(bytes: &'a [u8], h: &Header) -> Result<Self, FormatError> {
+        let segments = h.segments(bytes)?;
+        let end = (segments.len() as u64 - 1) * SEGMENT_BITS + u64::from(h.bit_index);
+        Ok(Bits {
+            bytes,
+            segments,
+            pos: 0,
+            end,
+            ending: (h.coder.low >= 0x4000, u64::from(h.coder.roll) + 1),
+            tail: 0,
+        })
+    }
+}
+
+impl BitSource for Bits<'_> {
+    #[inline]
+    fn bit(&mut self) -> bool {
+        if self.pos < self.end {
+            let seg = self.segments[(self.pos / SEGMENT_BITS) as usize];
+            let k = self.pos % SEGMENT_BITS;
+            self.pos += 1;
+            // In bounds: every segment was checked when listed.
+            self.bytes[(seg + (k >> 3)) as usize] >> (k & 7) & 1 == 1
+        } else {
+            self.tail += 1;
+            match self.tail {
+                1 => self.ending.0,
+                t if t <= 1 + self.ending.1 => !self.ending.0,
+                _ => false,
+            }
+        }
+    }
+}
+
+/// The values of one batch, decoded.
+pub fn decode_batch(
+    bytes: &[u8],
+    ty: &CSeqType,
+    at: u64,
+    out: &mut Vec<Value>,
+) -> Result<Header, FormatError> {
+    let (h, mut models, mut bits) = open_batch(bytes, ty, at)?;
+    if h.count == 0 {
+        return Ok(h);
+    }
+    let mut d = Decoder::new(&mut bits);
+    for i in 0..h.count {
+        let v = ty
+            .codec
+            .decode(&mut models, &mut d, &mut bits)
+            .map_err(|e| FormatError::new(at, format!("value {i} of the batch: {e}")))?;
+        out.push(v);
+    }
+    Ok(h)
+}
+
+/// The models a batch's first `count` values leave: decodes them.
+pub fn models_after(
+    bytes: &[u8],
+    ty: &CSeqType,
+    at: u64,
+    count: u64,
+) -> Result<Models, FormatError> {
+    let (_, mut models, mut bits) = open_batch(bytes, ty, at)?;
+    let mut d = Decoder::new(&mut bits);
+    for i in 0..count {
+        ty.codec
+            .decode(&mut models, &mut d, &mut bits)
+            .map_err(|e| FormatError::new(at, format!("value {i} of the batch: {e}")))?;
+    }
+    Ok(models)
+}
+
+fn open_batch<'a>(
+    bytes: &'a [u8],
+    ty: &CSeqType,
+    at: u64,
+) -> Result<(Header, Models, Bits<'a>), FormatError> {
+    let h = Header::read(bytes, ty, at)?;
+    let block = slice(bytes, h.init_model, ty.codec.model_size(), "batch initial model")?;
+    let models = ty
+        .codec
+        .load(block)
+        .map_err(|e| FormatError::new(h.init_model, e))?;
+    let bits = Bits::new(bytes, &h)?;
+    Ok((h, models, bits))
+}
+
+/// A compressed series of a file.
+#[derive(Debug, Clone)]
+pub struct CSeries<'a> {
+    bytes: &'a [u8],
+    ty: CSeqType,
+    list: Vec<u64>,
+}
+
+impl<'a> CSeries<'a> {
+    /// The series whose root cell is at `root`.
+    pub fn new(bytes: &'a [u8], ty: CSeqType, root: u64) -> Result<Self, FormatError> {
+        let list = series::batch_list(bytes, root)?;
+        Ok(CSeries { bytes, ty, list })
+    }
+
+    /// Value type, model type and batch size.
+    pub fn ty(&self) -> &CSeqType {
+        &self.ty
+    }
+
+    /// Batch offsets, oldest first.
+    pub fn batches(&self) -> &[u64] {
+        &self.list
+    }
+
+    /// The count of every batch.
+    pub fn batch_counts(&self) -> Result<Vec<u64>, FormatError> {
+        self.list
+            .iter()
+            .map(|&b| Header::read(self.bytes, &self.ty, b).map(|h| h.count))
+            .collect()
+    }
+
+    /// Number of values.
+    pub fn len(&self) -> Result<u64, FormatError> {
+        Ok(self.batch_counts()?.iter().sum())
+    }
+
+    /// Whether the series holds no value.
+    pub fn is_empty(&self) -> Result<bool, FormatError> {
+        self.len().map(|n| n == 0)
+    }
+
+    /// The values in order, a batch decoded at a time.
+    pub fn iter(&self) -> CSeriesIter<'a> {
+        CSeriesIter {
+            bytes: self.bytes,
+            ty: self.ty.clone(),
+            batches: self.list.clone().into_iter(),
+            values: Vec::new().into_iter(),
+            failed: false,
+        }
+    }
+}
+
+/// The values of a compressed series in order.
+#[derive(Debug)]
+pub struct CSeriesIter<'a> {
+    bytes: &'a [u8],
+    ty: CSeqType,
+    batches: std::vec::IntoIter<u64>,
+    values: std::vec::IntoIter<Value>,
+    failed: bool,
+}
+
+impl Iterator for CSeriesIter<'_> {
+    type Item = Result<Value, FormatError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.failed {
+            if let Some(v) = self.values.next() {
+                return Some(Ok(v));
+            }
+            let batch = self.batches.next()?;
+            let mut out = Vec::new();
+            if let Err(e) = decode_batch(self.bytes, &self.ty, batch, &mut out) {
+                self.failed = true;
+                return Some(Err(e));
+            }
+            self.values = out.into_iter();
+        }
+        None
+    }
+}
