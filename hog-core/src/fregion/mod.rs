@@ -31,10 +31,10 @@ mod writer;
 
 pub use append::SeriesAppender;
 pub use convert::RecordPlan;
+pub use cseq::{CSeqType, CSeries};
 pub use env::Binding;
 pub use error::{FormatError, ReadError};
 pub use layout::{stored_type, Layout};
-pub use cseq::{CSeqType, CSeries};
 pub use reader::{BindingKind, FileBytes, Reader, Series, SeriesIter};
 pub use series::{BatchOrder, SeriesType};
 pub use toc::{PageKind, PageTable};

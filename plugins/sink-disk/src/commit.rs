@@ -9,19 +9,26 @@
 //! any instant leaves the cell pointing at a complete record.
 //!
 //! Block: `magic, generation, flags (bit 0: closed cleanly), capacity,
-//! sibling block, series count, stream count, body length` (`u64` each),
-//! then `(root, head node, count)` per series, `(mark, key length, key
-//! padded to 8)` per stream, and an FNV-1a checksum of all of it.
+//! sibling block, series count, stream count, body length, compressed
+//! series count` (`u64` each), then `(root, head node, count)` per series,
+//! `(mark, key length, key padded to 8)` per stream, `(root, node, count,
+//! segment, low|high, roll|bit)` per compressed series, and an FNV-1a
+//! checksum of all of it. Records of the first version (`hogmark1`) have
+//! no compressed series and a 64-byte header.
 
 use std::io;
 
+use hog_core::fregion::cseq::CSeqPosition;
 use hog_core::fregion::{Reader, Writer};
 
 /// Name of the binding of the commit cell.
 pub const COMMIT_BINDING: &str = ".hog.commit";
 
-const MAGIC: u64 = u64::from_le_bytes(*b"hogmark1");
-const HEADER: usize = 64;
+const MAGIC_V1: u64 = u64::from_le_bytes(*b"hogmark1");
+const MAGIC: u64 = u64::from_le_bytes(*b"hogmark2");
+const HEADER_V1: usize = 64;
+const HEADER: usize = 72;
+const CODED_ENTRY: u64 = 48;
 const MIN_CAPACITY: u64 = 4096;
 
 /// Where a series stood at a commit.
@@ -47,6 +54,8 @@ pub struct CommitRecord {
     pub series: Vec<SeriesPosition>,
     /// Every stream's key and mark (transactions `0..mark` are in the file).
     pub streams: Vec<(String, u64)>,
+    /// Every compressed series: its root and position.
+    pub coded: Vec<(u64, CSeqPosition)>,
 }
 
 impl CommitRecord {
@@ -66,6 +75,7 @@ impl CommitRecord {
         put(self.series.len() as u64);
         put(self.streams.len() as u64);
         put(0); // body length, set below
+        put(self.coded.len() as u64);
         for s in &self.series {
             out.extend_from_slice(&s.root.to_le_bytes());
             out.extend_from_slice(&s.node.to_le_bytes());
@@ -76,6 +86,14 @@ impl CommitRecord {
             out.extend_from_slice(&(key.len() as u64).to_le_bytes());
             out.extend_from_slice(key.as_bytes());
             out.resize(out.len().next_multiple_of(8), 0);
+        }
+        for (root, p) in &self.coded {
+            for v in [*root, p.node, p.count, p.segment] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            for v in [p.low, p.high, p.roll, p.bit] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
         }
         let body = (out.len() - HEADER) as u64;
         out[56..64].copy_from_slice(&body.to_le_bytes());
@@ -93,11 +111,13 @@ impl CommitRecord {
                 .ok_or_else(|| format!("commit record at {at} runs past the end of the file"))?;
             Ok(u64::from_le_bytes(s.try_into().expect("8 bytes")))
         };
-        if get(0)? != MAGIC {
-            return Err(format!("no commit record at {at}"));
-        }
+        let header = match get(0)? {
+            MAGIC => HEADER as u64,
+            MAGIC_V1 => HEADER_V1 as u64,
+            _ => return Err(format!("no commit record at {at}")),
+        };
         let body = get(56)?;
-        let total = (HEADER as u64)
+        let total = header
             .checked_add(body)
             .filter(|&t| {
                 at.checked_add(t + 8)
@@ -109,7 +129,8 @@ impl CommitRecord {
             return Err(format!("commit record at {at} is damaged (checksum)"));
         }
         let (series_n, streams_n) = (get(40)?, get(48)?);
-        if series_n > body / 24 || streams_n > body / 16 {
+        let coded_n = if header == HEADER as u64 { get(64)? } else { 0 };
+        if series_n > body / 24 || streams_n > body / 16 || coded_n > body / CODED_ENTRY {
             return Err(format!("commit record at {at} has impossible counts"));
         }
         let mut rec = CommitRecord {
@@ -117,7 +138,7 @@ impl CommitRecord {
             clean: get(16)? & 1 == 1,
             ..Default::default()
         };
-        let mut off = HEADER as u64;
+        let mut off = header;
         for _ in 0..series_n {
             rec.series.push(SeriesPosition {
                 root: get(off)?,
@@ -136,6 +157,23 @@ impl CommitRecord {
             rec.streams
                 .push((String::from_utf8_lossy(key).into_owned(), mark));
             off += 16 + len.next_multiple_of(8);
+        }
+        for _ in 0..coded_n {
+            if off + CODED_ENTRY > total {
+                return Err(format!("commit record at {at} has a series past its end"));
+            }
+            let (a, b) = (get(off + 32)?, get(off + 40)?);
+            let pos = CSeqPosition {
+                node: get(off + 8)?,
+                count: get(off + 16)?,
+                segment: get(off + 24)?,
+                low: a as u32,
+                high: (a >> 32) as u32,
+                roll: b as u32,
+                bit: (b >> 32) as u32,
+            };
+            rec.coded.push((get(off)?, pos));
+            off += CODED_ENTRY;
         }
         Ok((rec, get(24)?, get(32)?))
     }

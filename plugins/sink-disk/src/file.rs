@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use hog_core::fregion::{
+    cseq::{self, CSeqAppender, Resume},
     layout::{datetime, fileref, hog_series},
-    stored_type, Reader, RecordPlan, SeriesAppender, SeriesType, Writer, HOG_BATCH,
+    stored_type, CSeqType, Reader, RecordPlan, SeriesAppender, SeriesType, Writer, HOG_BATCH,
 };
 use hog_core::plugin::{CommitMethod, Statement};
 use hog_core::types::{Ctor, Field, Type};
@@ -27,35 +28,58 @@ const KEEP_CLOSED: usize = 64;
 pub(crate) struct Schema {
     pub commit: CommitMethod,
     pub statements: Vec<Statement>,
-    /// `(id, plan, series type bytes)` per statement, in statement order.
-    plans: Vec<(u32, RecordPlan, Vec<u8>)>,
-    /// Name and type bytes of `log` or `transactions`.
-    order: (&'static str, Type),
+    /// `(id, how, series type)` per statement, in statement order.
+    plans: Vec<(u32, Plan, Type)>,
+    /// Name and element type of `log` or `transactions` (none when
+    /// compressed, as hog -z).
+    order: Option<(&'static str, Type)>,
     statements_type: Type,
 }
 
+/// How a statement's records are stored.
+#[derive(Debug, Clone)]
+enum Plan {
+    /// In a series of stored values.
+    Raw(RecordPlan),
+    /// In a compressed series.
+    Coded,
+}
+
 impl Schema {
-    /// The schema of a stream's statements.
-    pub(crate) fn new(commit: CommitMethod, statements: &[Statement]) -> Result<Schema, String> {
+    /// The schema of a stream's statements, stored raw or compressed.
+    pub(crate) fn new(
+        commit: CommitMethod,
+        statements: &[Statement],
+        compress: bool,
+    ) -> Result<Schema, String> {
         let mut plans = Vec::with_capacity(statements.len());
         let mut ctors = Vec::with_capacity(statements.len());
         for s in statements {
             let wire = Type::decode(&s.type_desc)
                 .map_err(|e| format!("statement '{}': type description {e}", s.name))?;
-            let plan =
-                RecordPlan::new(&wire).map_err(|e| format!("statement '{}': {e}", s.name))?;
+            let at = |e: String| format!("statement '{}': {e}", s.name);
+            if compress {
+                let ty = cseq::cseq_type(&wire, HOG_BATCH).map_err(at)?;
+                CSeqType::of(&ty)
+                    .expect("a compressed series")
+                    .map_err(at)?;
+                plans.push((s.id, Plan::Coded, ty));
+                continue;
+            }
+            let plan = RecordPlan::new(&wire).map_err(at)?;
             ctors.push(Ctor {
                 name: s.name.to_string(),
                 id: s.id,
                 ty: fileref(plan.stored().clone()),
             });
-            let ty = hog_series(plan.stored().clone(), HOG_BATCH).encode();
-            plans.push((s.id, plan, ty));
+            let ty = hog_series(plan.stored().clone(), HOG_BATCH);
+            plans.push((s.id, Plan::Raw(plan), ty));
         }
         let entry = Type::Variant(ctors);
         let order = match commit {
-            CommitMethod::Auto => ("log", entry),
-            CommitMethod::Manual => (
+            _ if compress => None,
+            CommitMethod::Auto => Some(("log", entry)),
+            CommitMethod::Manual => Some((
                 "transactions",
                 Type::Struct(vec![
                     Field {
@@ -69,7 +93,7 @@ impl Schema {
                         ty: fileref(Type::Array(Box::new(entry))),
                     },
                 ]),
-            ),
+            )),
         };
         let string = Type::Array(Box::new(Type::prim("char")));
         let field = |name: &str, ty: &Type| Field {
@@ -93,16 +117,18 @@ impl Schema {
         })
     }
 
-    fn order_type_bytes(&self) -> Vec<u8> {
-        hog_series(self.order.1.clone(), HOG_BATCH).encode()
-    }
-
     /// Whether the file read by `r` holds exactly these statements' series
     /// and ordering series (what hog checks before appending to a file).
     pub(crate) fn matches<B: AsRef<[u8]>>(&self, r: &Reader<B>) -> bool {
         let same =
-            |name: &str, bytes: &[u8]| r.binding(name).is_some_and(|b| b.type_bytes == bytes);
-        same(self.order.0, &self.order_type_bytes())
+            |name: &str, ty: &Type| r.binding(name).is_some_and(|b| b.type_bytes == ty.encode());
+        let order = match &self.order {
+            Some((name, elem)) => same(name, &hog_series(elem.clone(), HOG_BATCH)),
+            None => ["log", "transactions"]
+                .iter()
+                .all(|n| r.binding(n).is_none()),
+        };
+        order
             && self
                 .statements
                 .iter()
@@ -111,9 +137,38 @@ impl Schema {
     }
 }
 
-struct Out {
-    series: SeriesAppender,
-    plan: RecordPlan,
+/// Where a statement's records go.
+enum Out {
+    Raw {
+        series: SeriesAppender,
+        plan: RecordPlan,
+    },
+    Coded(CSeqAppender),
+}
+
+impl Out {
+    fn raw(&self) -> Option<&SeriesAppender> {
+        match self {
+            Out::Raw { series, .. } => Some(series),
+            Out::Coded(_) => None,
+        }
+    }
+
+    fn coded(&self) -> Option<&CSeqAppender> {
+        match self {
+            Out::Coded(c) => Some(c),
+            Out::Raw { .. } => None,
+        }
+    }
+}
+
+/// Puts `out` at index `id` of `outs`.
+fn place(outs: &mut Vec<Option<Out>>, id: u32, out: Out) {
+    let i = id as usize;
+    if outs.len() <= i {
+        outs.resize_with(i + 1, || None);
+    }
+    outs[i] = Some(out);
 }
 
 /// A data file open for writing.
@@ -123,7 +178,7 @@ pub(crate) struct LogFile {
     pub prefix: PathBuf,
     /// Statements by id.
     outs: Vec<Option<Out>>,
-    order: SeriesAppender,
+    order: Option<SeriesAppender>,
     cell: CommitCell,
     committed: CommitRecord,
     /// Streams writing into the file: key and mark.
@@ -161,18 +216,20 @@ impl LogFile {
         let built = (|| {
             w.lock()?;
             let mut outs: Vec<Option<Out>> = Vec::new();
-            for (s, (id, plan, _)) in schema.statements.iter().zip(&schema.plans) {
-                let series = SeriesAppender::create(&mut w, &s.name, plan.stored(), HOG_BATCH)?;
-                let i = *id as usize;
-                if outs.len() <= i {
-                    outs.resize_with(i + 1, || None);
-                }
-                outs[i] = Some(Out {
-                    series,
-                    plan: plan.clone(),
-                });
+            for (s, (id, plan, ty)) in schema.statements.iter().zip(&schema.plans) {
+                let out = match plan {
+                    Plan::Raw(plan) => Out::Raw {
+                        series: SeriesAppender::create(&mut w, &s.name, plan.stored(), HOG_BATCH)?,
+                        plan: plan.clone(),
+                    },
+                    Plan::Coded => Out::Coded(CSeqAppender::create(&mut w, &s.name, ty)?),
+                };
+                place(&mut outs, *id, out);
             }
-            let order = SeriesAppender::create(&mut w, schema.order.0, &schema.order.1, HOG_BATCH)?;
+            let order = match &schema.order {
+                Some((name, elem)) => Some(SeriesAppender::create(&mut w, name, elem, HOG_BATCH)?),
+                None => None,
+            };
             write_statements(&mut w, &schema)?;
             Ok::<_, io::Error>((outs, order))
         })();
@@ -224,6 +281,15 @@ impl LogFile {
                 ));
             }
         }
+        let (cell, record, fresh) = match CommitCell::load(&w) {
+            Some(Ok((cell, record))) => (cell, record, false),
+            Some(Err(e)) => return Err(format!("{}: {e}", path.display())),
+            None => {
+                let cell = CommitCell::create(&mut w, &CommitRecord::default()).map_err(at)?;
+                (cell, CommitRecord::default(), true)
+            }
+        };
+        let in_file = |e: String| format!("{}: {e}", path.display());
         let series_of = |w: &mut Writer, name: &str| -> Result<SeriesAppender, String> {
             let b = w
                 .binding(name)
@@ -233,28 +299,36 @@ impl LogFile {
             let root = b.offset;
             SeriesAppender::open(w, root, ty).map_err(|e| format!("series '{name}': {e}"))
         };
+        let coded_of = |w: &mut Writer, name: &str| -> Result<CSeqAppender, String> {
+            let b = w
+                .binding(name)
+                .ok_or_else(|| format!("no series '{name}'"))?;
+            let ty = b.ty.as_ref().and_then(CSeqType::of);
+            let ty = ty.ok_or_else(|| format!("'{name}' is not a compressed series"))??;
+            let root = b.offset;
+            // A clean file's batches are ended; a killed writer's are taken
+            // back to its last commit; the C++ hog's last batch is open.
+            let how = match record.coded.iter().find(|(r, _)| *r == root) {
+                _ if record.clean => Resume::Ended,
+                Some(&(_, pos)) => Resume::At(pos),
+                None => Resume::Open,
+            };
+            CSeqAppender::open(w, root, ty, how).map_err(|e| format!("series '{name}': {e}"))
+        };
         let mut outs: Vec<Option<Out>> = Vec::new();
         for (s, (id, plan, _)) in schema.statements.iter().zip(&schema.plans) {
-            let series =
-                series_of(&mut w, &s.name).map_err(|e| format!("{}: {e}", path.display()))?;
-            let i = *id as usize;
-            if outs.len() <= i {
-                outs.resize_with(i + 1, || None);
-            }
-            outs[i] = Some(Out {
-                series,
-                plan: plan.clone(),
-            });
+            let out = match plan {
+                Plan::Raw(plan) => Out::Raw {
+                    series: series_of(&mut w, &s.name).map_err(in_file)?,
+                    plan: plan.clone(),
+                },
+                Plan::Coded => Out::Coded(coded_of(&mut w, &s.name).map_err(in_file)?),
+            };
+            place(&mut outs, *id, out);
         }
-        let order =
-            series_of(&mut w, schema.order.0).map_err(|e| format!("{}: {e}", path.display()))?;
-        let (cell, record, fresh) = match CommitCell::load(&w) {
-            Some(Ok((cell, record))) => (cell, record, false),
-            Some(Err(e)) => return Err(format!("{}: {e}", path.display())),
-            None => {
-                let cell = CommitCell::create(&mut w, &CommitRecord::default()).map_err(at)?;
-                (cell, CommitRecord::default(), true)
-            }
+        let order = match &schema.order {
+            Some((name, _)) => Some(series_of(&mut w, name).map_err(in_file)?),
+            None => None,
         };
         let mut file = LogFile {
             writer: w,
@@ -359,18 +433,32 @@ impl LogFile {
                 .get_mut(id as usize)
                 .and_then(Option::as_mut)
                 .ok_or_else(|| bad(format!("record id {id} names no statement")))?;
-            let slot = out.series.next_slot(w)?;
-            pos += out.plan.store(&txn[pos..], w, slot)?;
-            out.series.publish(w);
+            let (series, plan) = match out {
+                Out::Coded(c) => {
+                    pos += c.append(w, &txn[pos..])?;
+                    continue;
+                }
+                Out::Raw { series, plan } => (series, plan),
+            };
+            let slot = series.next_slot(w)?;
+            pos += plan.store(&txn[pos..], w, slot)?;
+            series.publish(w);
+            let order = self
+                .order
+                .as_mut()
+                .expect("raw files have an ordering series");
             if manual {
                 self.scratch.push((id, slot));
             } else {
-                let entry = self.order.next_slot(w)?;
+                let entry = order.next_slot(w)?;
                 w.write_u32(entry, id);
                 w.write_u64(entry + 8, slot);
-                self.order.publish(w);
+                order.publish(w);
             }
         }
+        let Some(order) = self.order.as_mut() else {
+            return Ok(());
+        };
         if manual {
             let entries = if self.scratch.is_empty() {
                 w.empty_array()
@@ -385,10 +473,10 @@ impl LogFile {
                 }
                 block
             };
-            let entry = self.order.next_slot(w)?;
+            let entry = order.next_slot(w)?;
             w.write_u64(entry, time_us as u64);
             w.write_u64(entry + 8, entries);
-            self.order.publish(w);
+            order.publish(w);
         }
         Ok(())
     }
@@ -404,6 +492,13 @@ impl LogFile {
             clean,
             series: self.positions(),
             streams: self.open.iter().chain(&self.closed).cloned().collect(),
+            coded: self
+                .outs
+                .iter()
+                .flatten()
+                .filter_map(Out::coded)
+                .map(|c| (c.root(), c.position()))
+                .collect(),
         };
         self.cell.store(&mut self.writer, &record, fsync)?;
         self.committed = record;
@@ -412,17 +507,28 @@ impl LogFile {
 
     /// Takes back everything appended since the last commit.
     pub(crate) fn rollback(&mut self) -> io::Result<()> {
-        let positions = self.committed.series.clone();
-        for p in positions {
+        for p in &self.committed.series {
             let series = self
                 .outs
                 .iter_mut()
                 .flatten()
-                .map(|o| &mut o.series)
-                .chain(std::iter::once(&mut self.order))
+                .filter_map(|o| match o {
+                    Out::Raw { series, .. } => Some(series),
+                    Out::Coded(_) => None,
+                })
+                .chain(self.order.as_mut())
                 .find(|s| s.root() == p.root);
             if let Some(s) = series {
                 s.restore(&mut self.writer, p.node, p.count)?;
+            }
+        }
+        for &(root, pos) in &self.committed.coded {
+            let coded = self.outs.iter_mut().flatten().find_map(|o| match o {
+                Out::Coded(c) if c.root() == root => Some(c),
+                _ => None,
+            });
+            if let Some(c) = coded {
+                c.restore(&mut self.writer, pos)?;
             }
         }
         for (key, mark) in &mut self.open {
@@ -443,8 +549,14 @@ impl LogFile {
         self.writer.sync()
     }
 
-    /// Commits as closed cleanly, trims and closes the file.
+    /// Ends compressed batches, commits as closed cleanly, trims and
+    /// closes the file.
     pub(crate) fn finish(mut self, fsync: bool) -> io::Result<PathBuf> {
+        for out in self.outs.iter_mut().flatten() {
+            if let Out::Coded(c) = out {
+                c.finish(&mut self.writer)?;
+            }
+        }
         self.commit_as(true, fsync)?;
         let path = self.path().to_path_buf();
         self.writer.finish()?;
@@ -455,8 +567,8 @@ impl LogFile {
         self.outs
             .iter()
             .flatten()
-            .map(|o| &o.series)
-            .chain(std::iter::once(&self.order))
+            .filter_map(Out::raw)
+            .chain(self.order.as_ref())
             .map(|s| {
                 let (node, count) = s.position();
                 SeriesPosition {

@@ -22,7 +22,8 @@ pub struct Options {
     /// appends to the matching file it finds.
     #[serde(default)]
     pub consolidate: bool,
-    /// `-z`: compressed series (not supported yet; refused).
+    /// `-z`: store each statement as a compressed series (`cseq`, as hog
+    /// -z), with no `log`/`transactions` series.
     #[serde(default)]
     pub compress: bool,
     /// Start a new file once one reaches this size (`B KB MB GB`); unset:
@@ -61,6 +62,7 @@ impl Default for Options {
 pub(crate) struct Settings {
     pub dir: String,
     pub consolidate: bool,
+    pub compress: bool,
     pub rotate_size: Option<u64>,
     pub rotate_time: Option<Duration>,
     pub fsync: bool,
@@ -75,13 +77,6 @@ impl Options {
 
     pub(crate) fn settings(&self) -> Result<Settings, PluginError> {
         let bad = |m: String| Err(PluginError::config(format!("disk sink options: {m}")));
-        if self.compress {
-            return bad(
-                "compressed series (compress = true, hog -z) are not supported yet; \
-                 turn compression off"
-                    .into(),
-            );
-        }
         if self.dir.is_empty() || self.dir.ends_with('/') {
             return bad(format!(
                 "dir '{}' must end with a file name prefix (like ./$GROUP/$DATE/data)",
@@ -107,6 +102,7 @@ impl Options {
         Ok(Settings {
             dir: self.dir.clone(),
             consolidate: self.consolidate,
+            compress: self.compress,
             rotate_size,
             rotate_time,
             fsync: self.fsync,

@@ -205,7 +205,7 @@ impl Sink for DiskSink {
             return Ok(open.mark);
         }
         naming::check_group(&stream.group).map_err(PluginError::state)?;
-        let schema = Schema::new(stream.commit, &stream.statements)
+        let schema = Schema::new(stream.commit, &stream.statements, self.settings.compress)
             .map_err(|e| PluginError::state(format!("stream of group '{}': {e}", stream.group)))?;
         let key = stream_key(stream);
         let prefix = instantiate(&self.settings.dir, &stream.group, stream.started_at_ns);

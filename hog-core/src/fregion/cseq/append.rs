@@ -238,7 +238,8 @@ impl CSeqAppender {
 
     fn load(&self, w: &Writer, at: u64) -> io::Result<Models> {
         let size = self.ty.codec().model_size();
-        let block = super::super::error::slice(w.bytes(), at, size, "model block").map_err(invalid)?;
+        let block =
+            super::super::error::slice(w.bytes(), at, size, "model block").map_err(invalid)?;
         self.ty.codec().load(block).map_err(invalid)
     }
 

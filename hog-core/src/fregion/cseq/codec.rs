@@ -103,10 +103,9 @@ enum Node {
         leaf: usize,
         ctors: Vec<(CtorCode, Node)>,
     },
-    /// A packed enum: its representation's bytes.
+    /// A packed enum: its integer representation.
     Packed {
-        first: usize,
-        width: usize,
+        rep: Box<Node>,
         ctors: Vec<CtorCode>,
     },
 }
@@ -351,7 +350,10 @@ fn build(
             let parts = tuple_parts(m, fields.len()).ok_or_else(bad)?;
             let mut out = Vec::with_capacity(fields.len());
             for (f, (fm, off)) in fields.iter().zip(parts) {
-                out.push((f.name.clone(), build(&f.ty, fm, at + off, leaves, depth + 1)?));
+                out.push((
+                    f.name.clone(),
+                    build(&f.ty, fm, at + off, leaves, depth + 1)?,
+                ));
             }
             Node::Record(out)
         }
@@ -375,7 +377,10 @@ fn build(
                 for ((c, code), (pm, off)) in ctors.iter().zip(codes).zip(payloads) {
                     out.push((code, build(&c.ty, pm, base + off, leaves, depth + 1)?));
                 }
-                Node::Variant { leaf: tag, ctors: out }
+                Node::Variant {
+                    leaf: tag,
+                    ctors: out,
+                }
             }
         }
         Type::App(..) => match app_name(t) {
@@ -385,14 +390,12 @@ fn build(
                 kind: Scalar::Long,
             },
             Some(("penum", [rep, Type::Variant(ctors)])) => {
-                let width = layout::layout(rep)?.size as usize;
-                if pcsmodel_width(m) != Some(width) || !(1..=8).contains(&width) {
-                    return Err(bad());
-                }
-                Node::Packed {
-                    first: bytes_leaves(leaves, width, at),
-                    width,
-                    ctors: ctor_codes(ctors),
+                match build(rep, m, at, leaves, depth + 1)? {
+                    rep @ (Node::Symbol { bool: false, .. } | Node::Bytes { .. }) => Node::Packed {
+                        rep: Box::new(rep),
+                        ctors: ctor_codes(ctors),
+                    },
+                    _ => return Err(bad()),
                 }
             }
             _ => return Err(bad()),
@@ -433,7 +436,11 @@ fn encode(
         Node::Unit => {}
         Node::Symbol { leaf, bool } => {
             let b = take(wire, pos, 1)?[0];
-            let s = if *bool { u32::from(b != 0) } else { u32::from(b) };
+            let s = if *bool {
+                u32::from(b != 0)
+            } else {
+                u32::from(b)
+            };
             leaves[*leaf].encode(s, e, out);
         }
         Node::Bytes { first, width, .. } => {
@@ -477,14 +484,15 @@ fn encode(
             leaves[*leaf].encode(c.symbol, e, out);
             encode(payload, wire, pos, leaves, e, out)?;
         }
-        Node::Packed { first, width, .. } => {
-            encode_bytes(take(wire, pos, *width)?, *first, leaves, e, out);
-        }
+        Node::Packed { rep, .. } => encode(rep, wire, pos, leaves, e, out)?,
     }
     Ok(())
 }
 
-fn find<'a>(mut ctors: impl Iterator<Item = &'a CtorCode>, tag: u32) -> Result<&'a CtorCode, String> {
+fn find<'a>(
+    mut ctors: impl Iterator<Item = &'a CtorCode>,
+    tag: u32,
+) -> Result<&'a CtorCode, String> {
     ctors
         .find(|c| c.id == tag)
         .ok_or_else(|| format!("variant tag {tag} names no constructor"))
@@ -592,13 +600,14 @@ fn decode(
                 value: Box::new(decode(payload, leaves, d, input, budget)?),
             }
         }
-        Node::Packed {
-            first,
-            width,
-            ctors,
-        } => {
-            let b = decode_bytes(*first, *width, leaves, d, input)?;
-            let tag = u64::from_le_bytes(b[..8].try_into().expect("8"));
+        Node::Packed { rep, ctors } => {
+            let tag = match decode(rep, leaves, d, input, budget)? {
+                Value::Byte(b) | Value::Char(b) => u64::from(b),
+                Value::Short(v) => v as u16 as u64,
+                Value::Int(v) => v as u32 as u64,
+                Value::Long(v) => v as u64,
+                other => return Err(format!("packed enum represented by {other:?}")),
+            };
             let c = ctors
                 .iter()
                 .find(|c| u64::from(c.id) == tag)

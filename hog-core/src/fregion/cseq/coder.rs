@@ -182,7 +182,10 @@ mod tests {
         let mut d = Decoder::new(&mut bits);
         for &want in &message {
             let p = d.point(16384).unwrap();
-            let s = table.iter().position(|&(lo, hi)| lo <= p && p < hi).unwrap();
+            let s = table
+                .iter()
+                .position(|&(lo, hi)| lo <= p && p < hi)
+                .unwrap();
             assert_eq!(s, want);
             d.consume(table[s].0, table[s].1, 16384, &mut bits);
         }

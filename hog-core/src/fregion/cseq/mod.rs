@@ -15,7 +15,7 @@ pub mod model;
 mod read;
 pub mod schema;
 
-pub use append::CSeqAppender;
+pub use append::{CSeqAppender, CSeqPosition, Resume};
 pub use codec::{Codec, Models};
 pub use read::{decode_batch, CSeqType, CSeries, CSeriesIter, Header};
 pub use schema::{cseq_type, element_type, model_type};

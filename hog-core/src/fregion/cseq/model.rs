@@ -95,14 +95,21 @@ impl Leaf {
     fn rebuild(&mut self) -> Result<(), ModelError> {
         let n = self.freqs.len() as u32;
         self.order.clear();
-        self.order.extend((0..n).filter(|&s| self.active[s as usize] > 0));
+        self.order
+            .extend((0..n).filter(|&s| self.active[s as usize] > 0));
         let active = &self.active;
         self.order
             .sort_unstable_by(|&a, &b| active[b as usize].cmp(&active[a as usize]).then(b.cmp(&a)));
-        let total: u64 = self.order.iter().map(|&s| u64::from(active[s as usize])).sum();
+        let total: u64 = self
+            .order
+            .iter()
+            .map(|&s| u64::from(active[s as usize]))
+            .sum();
         let escape = (self.order.len() as u32) < n;
         if total + u64::from(escape) > u64::from(MAX_TOTAL) {
-            return Err(format!("model frequencies total {total}, more than the coder allows"));
+            return Err(format!(
+                "model frequencies total {total}, more than the coder allows"
+            ));
         }
         if escape {
             self.order.push(n);
@@ -155,7 +162,11 @@ impl Leaf {
 
     /// Decodes a symbol.
     #[inline]
-    pub fn decode(&mut self, d: &mut Decoder, input: &mut impl BitSource) -> Result<u32, ModelError> {
+    pub fn decode(
+        &mut self,
+        d: &mut Decoder,
+        input: &mut impl BitSource,
+    ) -> Result<u32, ModelError> {
         let n = self.symbols();
         let tot = self.total();
         let p = d.point(tot).ok_or("compressed bits are corrupt")?;

@@ -234,7 +234,12 @@ fn open_batch<'a>(
     at: u64,
 ) -> Result<(Header, Models, Bits<'a>), FormatError> {
     let h = Header::read(bytes, ty, at)?;
-    let block = slice(bytes, h.init_model, ty.codec.model_size(), "batch initial model")?;
+    let block = slice(
+        bytes,
+        h.init_model,
+        ty.codec.model_size(),
+        "batch initial model",
+    )?;
     let models = ty
         .codec
         .load(block)

@@ -83,10 +83,7 @@ pub fn pcsmodel(width: u64) -> Type {
     Type::Struct(vec![Field {
         name: "pmodels".into(),
         offset: 0,
-        ty: Type::FixedArray(
-            Box::new(csmodel(BYTE_SYMBOLS)),
-            Box::new(Type::Size(width)),
-        ),
+        ty: Type::FixedArray(Box::new(csmodel(BYTE_SYMBOLS)), Box::new(Type::Size(width))),
     }])
 }
 
@@ -137,13 +134,21 @@ fn model_at(t: &Type, depth: usize) -> Result<Type, String> {
         },
         Type::Prim(_, Some(rep)) => next(rep)?,
         Type::Array(elem) | Type::FixedArray(elem, _) => tuple(vec![pcsmodel(8), next(elem)?])?,
-        Type::Struct(fields) => tuple(fields.iter().map(|f| next(&f.ty)).collect::<Result<_, _>>()?)?,
+        Type::Struct(fields) => tuple(
+            fields
+                .iter()
+                .map(|f| next(&f.ty))
+                .collect::<Result<_, _>>()?,
+        )?,
         Type::Variant(ctors) => {
             let n = ctor_symbols(ctors)?;
             if is_enum(ctors) {
                 csmodel(n)
             } else {
-                let payloads = ctors.iter().map(|c| next(&c.ty)).collect::<Result<_, _>>()?;
+                let payloads = ctors
+                    .iter()
+                    .map(|c| next(&c.ty))
+                    .collect::<Result<_, _>>()?;
                 tuple(vec![csmodel(n), tuple(payloads)?])?
             }
         }

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use hog_core::fregion::{FileBytes, Reader};
+use hog_core::fregion::{BindingKind, FileBytes, Reader};
 use hog_core::pipeline::Batch;
 use hog_core::plugin::{CommitMethod, Logger, Qos, Sink, Statement, StreamInfo};
 use serde_json::{json, Value as Json};
@@ -153,13 +153,26 @@ pub fn read(path: &Path) -> Reader<FileBytes> {
     Reader::open(path).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// The values of series `name`, in time order, as JSON.
+/// The values of series `name` (compressed or not), in time order, as
+/// JSON.
 pub fn values<B: AsRef<[u8]>>(r: &Reader<B>, name: &str) -> Vec<Json> {
-    r.series(name)
-        .unwrap()
-        .iter()
-        .map(|v| v.unwrap().1.to_json())
-        .collect()
+    let b = r
+        .binding(name)
+        .unwrap_or_else(|| panic!("no series {name}"));
+    match r.kind(b).unwrap() {
+        BindingKind::Compressed(_) => r
+            .compressed(name)
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap().to_json())
+            .collect(),
+        _ => r
+            .series(name)
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap().1.to_json())
+            .collect(),
+    }
 }
 
 /// The `long` values of series `seq`.
