@@ -335,13 +335,21 @@ fn hog_cat_and_ls_read_files_of_the_cpp_hog_and_of_fregion_h() {
     assert!(out.contains("statements"), "{out}");
 
     // Compressed series (the C++ hog -z) decode, every value of them.
-    let (code, out, err) = run(&["cat", &file("local_compressed_VecZ.log"), "--series", "z_pair"]);
+    let (code, out, err) = run(&[
+        "cat",
+        &file("local_compressed_VecZ.log"),
+        "--series",
+        "z_pair",
+    ]);
     assert_eq!(code, Some(0), "{err}");
     let pairs: Vec<&str> = out.lines().collect();
     assert_eq!(pairs.len(), 12_000);
     assert_eq!(pairs[11_999], r#"{".f0":11999,".f1":2999.75}"#);
     let (_, out, _) = run(&["ls", &file("local_compressed_VecZ.log")]);
-    assert!(out.contains("(12000 records in 2 compressed batches)"), "{out}");
+    assert!(
+        out.contains("(12000 records in 2 compressed batches)"),
+        "{out}"
+    );
     // A file that is not a data file.
     let (code, _, err) = run(&["ls", &golden.join("../README.md").display().to_string()]);
     assert_eq!(code, Some(255));

@@ -273,9 +273,16 @@ pub fn cat(args: &CatArgs, out: &mut dyn Write) -> Result<(), InspectError> {
         let (elem, values): (&Type, Box<dyn Iterator<Item = _>>) = match &kind {
             BindingKind::Series(s) => (
                 &s.elem,
-                Box::new(r.series(name).map_err(fail)?.iter().map(|x| x.map(|(_, v)| v))),
+                Box::new(
+                    r.series(name)
+                        .map_err(fail)?
+                        .iter()
+                        .map(|x| x.map(|(_, v)| v)),
+                ),
             ),
-            BindingKind::Compressed(c) => (&c.elem, Box::new(r.compressed(name).map_err(fail)?.iter())),
+            BindingKind::Compressed(c) => {
+                (&c.elem, Box::new(r.compressed(name).map_err(fail)?.iter()))
+            }
             _ => (&Type::Size(0), Box::new(std::iter::empty())),
         };
         match kind {
