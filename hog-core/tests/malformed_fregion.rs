@@ -239,7 +239,7 @@ fn offsets_past_the_end_batch_counts_over_capacity_and_list_cycles_are_refused()
 }
 
 #[test]
-fn unknown_variant_tags_and_compressed_series_are_reported() {
+fn unknown_variant_tags_are_reported() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v.db");
     let mut w = Writer::create(&path, 4096).unwrap();

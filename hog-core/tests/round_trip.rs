@@ -1,7 +1,10 @@
 //! Every kind of type a producer can log round-trips through the writer
 //! and the reader: a packed record stored with its `RecordPlan` reads back
-//! as the same value, across batches, in files with long page-table chains.
+//! as the same value, across batches, in files with long page-table chains;
+//! and so does it compressed (`hog -z`), whether the series was closed or
+//! left open by a killed writer.
 
+use hog_core::fregion::cseq::{cseq_type, CSeqAppender};
 use hog_core::fregion::{layout, Reader, RecordPlan, SeriesAppender, Writer};
 use hog_core::types::{Ctor, Field, Type, Value};
 
@@ -132,9 +135,39 @@ fn round_trip(wire: &Type, values: &[Value], capacity: u64, page: u64) -> Vec<Va
     series.iter().map(|v| v.unwrap().1).collect()
 }
 
+/// Codes `values` of wire type `wire` into a compressed series with
+/// batches of `capacity`; reads them back as a killed writer leaves them
+/// (last batch open) and after closing.
+fn compressed_round_trip(wire: &Type, values: &[Value], capacity: u64) -> [Vec<Value>; 2] {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("z.db");
+    let ty = cseq_type(wire, capacity).unwrap_or_else(|e| panic!("{wire}: {e}"));
+    let mut w = Writer::create(&path, 4096).unwrap();
+    let mut s = CSeqAppender::create(&mut w, "x", &ty).unwrap();
+    let mut bytes = Vec::new();
+    for v in values {
+        bytes.clear();
+        pack(wire, v, &mut bytes);
+        assert_eq!(s.append(&mut w, &bytes).unwrap(), bytes.len(), "{wire}");
+    }
+    let read = |bytes: Vec<u8>| -> Vec<Value> {
+        let r = Reader::new(bytes).unwrap();
+        let series = r.compressed("x").unwrap();
+        assert_eq!(series.len().unwrap(), values.len() as u64);
+        series.iter().map(|v| v.unwrap()).collect()
+    };
+    let open = read(w.bytes().to_vec());
+    s.finish(&mut w).unwrap();
+    w.finish().unwrap();
+    [open, read(std::fs::read(&path).unwrap())]
+}
+
 fn check(wire: Type, values: Vec<Value>) {
     let back = round_trip(&wire, &values, 3, 4096);
     assert_eq!(back, values, "{wire}");
+    for back in compressed_round_trip(&wire, &values, 3) {
+        assert_eq!(back, values, "{wire} compressed");
+    }
 }
 
 #[test]
