@@ -65,4 +65,18 @@ fixed = [
 ]
 for i, v in enumerate(fixed):
     write("value", f"fixed-{i:02}", bytes([i]) + v)
-print({t: len(list((HERE / "corpus" / t).glob("seed-*"))) for t in ["region", "meta", "type_description", "value"]})
+
+# cseq_batch: a batch header at offset 0 (initial model right after it,
+# all zero: every symbol is escaped, so any bits decode), the model, one
+# segment of pseudo-random bits. Model sizes of the target's types, in its
+# order (a leaf of S symbols is 8S+4 bytes; a k-byte scalar has k leaves).
+LEAF = 8 * 256 + 4
+model_sizes = [LEAF, 4 * LEAF, LEAF, 4, 9 * LEAF, 13 * LEAF, 28,
+               28 + 8 * LEAF + 9 * LEAF + 18 * LEAF, 16 * LEAF, 8 * LEAF + 4]
+for pick, size in enumerate(model_sizes):
+    head = (48 + size + 7) // 8 * 8
+    bits = hashlib.sha256(bytes([pick])).digest() * 128
+    header = struct.pack("<QQIIIIQQ", 48, 48, 0, 0xFFFF, 0, 3000, 40, head)
+    seed = header + bytes(head - 48) + bits[:4088] + struct.pack("<Q", 0)
+    write("cseq_batch", f"type-{pick}", bytes([pick]) + seed)
+print({t: len(list((HERE / "corpus" / t).glob("seed-*"))) for t in ["region", "meta", "type_description", "value", "cseq_batch"]})

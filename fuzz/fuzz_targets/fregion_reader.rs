@@ -28,6 +28,17 @@ fuzz_target!(|data: &[u8]| {
                     }
                 }
             }
+            Ok(BindingKind::Compressed(_)) => {
+                let Ok(series) = reader.compressed(&b.name) else {
+                    continue;
+                };
+                let _ = series.batch_counts();
+                for value in series.iter().take(MAX_VALUES) {
+                    if let Ok(v) = value {
+                        let _ = v.to_json();
+                    }
+                }
+            }
             Ok(BindingKind::Value(_)) => {
                 let _ = reader.value(b).map(|v| v.to_json());
             }

@@ -1,5 +1,7 @@
-//! The figures of issue 6, one module each, and the metrics they produce.
+//! The figures of issue 6 (1–7) and of compressed storage (8), one module
+//! each, and the metrics they produce.
 
+pub mod compressed;
 pub mod idle;
 pub mod local;
 pub mod memory;
@@ -11,7 +13,7 @@ pub mod shipping;
 
 use crate::harness::bench::Bench;
 
-/// Measures figure `n` (1–7).
+/// Measures figure `n` (1–8).
 pub fn measure(b: &mut Bench, n: u8) -> Result<(), String> {
     match n {
         1 => producer_alone::measure(b),
@@ -21,6 +23,7 @@ pub fn measure(b: &mut Bench, n: u8) -> Result<(), String> {
         5 => idle::measure(b),
         6 => session::measure(b),
         7 => memory::measure(b),
+        8 => compressed::measure(b),
         _ => Err(format!("no figure {n}")),
     }
 }

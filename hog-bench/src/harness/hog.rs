@@ -61,10 +61,21 @@ pub fn template(dir: &Path) -> String {
 impl HogProcess {
     /// Local mode: drains `group`'s producers in `dir` into files there.
     pub fn local(hog: &Path, dir: &Path, group: &str) -> Result<HogProcess, String> {
+        Self::local_with(hog, dir, group, &[])
+    }
+
+    /// Local mode with `flags` added (such as `-z`).
+    pub fn local_with(
+        hog: &Path,
+        dir: &Path,
+        group: &str,
+        flags: &[&str],
+    ) -> Result<HogProcess, String> {
         let mut cmd = command(hog);
         cmd.args(["-g", group, "-m"])
             .arg(dir)
-            .args(["-d", &template(dir)]);
+            .args(["-d", &template(dir)])
+            .args(flags);
         Self::spawn(cmd, dir).and_then(|h| h.await_socket(dir, group))
     }
 

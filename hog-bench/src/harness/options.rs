@@ -49,8 +49,8 @@ and prints median (min-max) per figure against the C++ hog.
   --runs N          runs per figure and workload (default 5; 2 with --quick)
   --quick           smoke run: small record counts, well under a minute
   --figures LIST    1 producer alone, 2 local mode, 3 batch shipping,
-                    4 recovery, 5 idle CPU, 6 session start, 7 memory
-                    (default: all)
+                    4 recovery, 5 idle CPU, 6 session start, 7 memory,
+                    8 compressed storage (-z) (default: all)
   --workloads LIST  default p3,i64,s256
   --protocols LIST  batch protocols of figures 3-5: gzip (hobbes), v2; default both
   --records N       records per run for every workload (default: p3 and
@@ -71,7 +71,7 @@ impl Options {
         let mut o = Options {
             runs: 0,
             quick: false,
-            figures: (1..=7).collect(),
+            figures: (1..=8).collect(),
             workloads: Workload::ALL.to_vec(),
             protocols: Protocol::ALL.to_vec(),
             records: None,
@@ -96,8 +96,8 @@ impl Options {
                     o.figures = list(value()?, |s| {
                         s.parse::<u8>()
                             .ok()
-                            .filter(|f| (1..=7).contains(f))
-                            .ok_or_else(|| format!("no figure '{s}' (1-7)"))
+                            .filter(|f| (1..=8).contains(f))
+                            .ok_or_else(|| format!("no figure '{s}' (1-8)"))
                     })?
                 }
                 "--workloads" => o.workloads = list(value()?, str::parse)?,

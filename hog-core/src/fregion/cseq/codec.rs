@@ -16,7 +16,7 @@ use super::model::{leaf_bytes, Leaf};
 use super::schema::{is_enum, is_unit, scalar_width, BYTE_SYMBOLS, MAX_CTORS};
 
 /// Most array elements one value may hold when decoded.
-const MAX_ELEMENTS: u64 = 1 << 24;
+const MAX_ELEMENTS: u64 = 1 << 22;
 /// Deepest type nesting followed.
 const MAX_DEPTH: usize = 64;
 

@@ -88,9 +88,14 @@ impl Encoder {
 
 /// Where a decoder takes its bits from.
 pub trait BitSource {
-    /// The next bit.
-    fn bit(&mut self) -> bool;
+    /// The next bit, or `None` past every bit an encoder could have left.
+    fn bit(&mut self) -> Option<bool>;
 }
+
+/// Most symbols a stream can hold per bit: a symbol narrows the range by at
+/// least one part in 16384, and the range is renormalised (a bit read)
+/// before it has narrowed 4 times, so no encoder fits more.
+const SYMBOLS_PER_BIT: u64 = 32_768;
 
 /// The decoder's state.
 #[derive(Debug, Clone, Copy)]
@@ -98,26 +103,49 @@ pub struct Decoder {
     low: u32,
     high: u32,
     value: u32,
+    /// Bits read, and whether the source ran out.
+    reads: u64,
+    ended: bool,
+    symbols: u64,
 }
 
 impl Decoder {
     /// Starts decoding: reads the first 16 bits.
     pub fn new(input: &mut impl BitSource) -> Decoder {
-        let mut value = 0;
-        for _ in 0..16 {
-            value = (value << 1) | u32::from(input.bit());
-        }
-        Decoder {
+        let mut d = Decoder {
             low: 0,
             high: MAX,
-            value,
+            value: 0,
+            reads: 0,
+            ended: false,
+            symbols: 0,
+        };
+        for _ in 0..16 {
+            d.value = (d.value << 1) | d.read(input);
+        }
+        d
+    }
+
+    #[inline]
+    fn read(&mut self, input: &mut impl BitSource) -> u32 {
+        self.reads += 1;
+        match input.bit() {
+            Some(b) => u32::from(b),
+            None => {
+                self.ended = true;
+                0
+            }
         }
     }
 
     /// The point in `[0, tot)` the next symbol covers, or `None` if the
-    /// stream is not one an encoder made.
+    /// stream is not one an encoder made (it ran out of bits, holds more
+    /// symbols than its bits can, or points outside the range).
     #[inline]
     pub fn point(&self, tot: u32) -> Option<u32> {
+        if self.ended || self.symbols > SYMBOLS_PER_BIT * (self.reads + 64) {
+            return None;
+        }
         let r = u64::from(self.high - self.low) + 1;
         let offset = u64::from(self.value).checked_sub(u64::from(self.low))?;
         let p = ((offset + 1) * u64::from(tot) - 1) / r;
@@ -127,6 +155,7 @@ impl Decoder {
     /// Consumes the symbol whose range is `[lo, hi)` of `tot`.
     #[inline]
     pub fn consume(&mut self, lo: u32, hi: u32, tot: u32, input: &mut impl BitSource) {
+        self.symbols += 1;
         let r = self.high - self.low + 1;
         self.high = self.low + r * hi / tot - 1;
         self.low += r * lo / tot;
@@ -145,7 +174,7 @@ impl Decoder {
             }
             self.low = (self.low << 1) & MAX;
             self.high = ((self.high << 1) | 1) & MAX;
-            self.value = ((self.value << 1) | u32::from(input.bit())) & MAX;
+            self.value = ((self.value << 1) | self.read(input)) & MAX;
         }
     }
 }
@@ -162,9 +191,9 @@ mod tests {
         }
     }
     impl BitSource for Bits {
-        fn bit(&mut self) -> bool {
+        fn bit(&mut self) -> Option<bool> {
             self.1 += 1;
-            self.0.get(self.1 - 1).copied().unwrap_or(false)
+            Some(self.0.get(self.1 - 1).copied().unwrap_or(false))
         }
     }
 

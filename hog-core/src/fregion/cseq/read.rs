@@ -116,7 +116,7 @@ impl Header {
         if u64::from(h.bit_index) >= SEGMENT_BITS {
             return Err(err(format!("bit index {} past its segment", h.bit_index)));
         }
-        if h.coder.low > h.coder.high || h.coder.high > 0xFFFF || h.coder.roll > 1 << 30 {
+        if h.coder.low > h.coder.high || h.coder.high > 0xFFFF || h.coder.roll > 1 << 20 {
             return Err(err("batch coder state is impossible".into()));
         }
         Ok(h)
@@ -143,7 +143,7 @@ impl Header {
 }
 
 /// The bits of a batch: its segments up to the header's bit index, then the
-/// bits ending it, then zeros.
+/// bits ending it, then the zeros a decoder reads ahead; nothing after.
 struct Bits<'a> {
     bytes: &'a [u8],
     segments: Vec<u64>,
@@ -169,21 +169,26 @@ impl<'a> Bits<'a> {
     }
 }
 
+/// Bits a decoder reads past the last one an encoder wrote: its 16-bit
+/// window, with room to spare.
+const READ_AHEAD: u64 = 64;
+
 impl BitSource for Bits<'_> {
     #[inline]
-    fn bit(&mut self) -> bool {
+    fn bit(&mut self) -> Option<bool> {
         if self.pos < self.end {
             let seg = self.segments[(self.pos / SEGMENT_BITS) as usize];
             let k = self.pos % SEGMENT_BITS;
             self.pos += 1;
             // In bounds: every segment was checked when listed.
-            self.bytes[(seg + (k >> 3)) as usize] >> (k & 7) & 1 == 1
+            Some(self.bytes[(seg + (k >> 3)) as usize] >> (k & 7) & 1 == 1)
         } else {
             self.tail += 1;
             match self.tail {
-                1 => self.ending.0,
-                t if t <= 1 + self.ending.1 => !self.ending.0,
-                _ => false,
+                1 => Some(self.ending.0),
+                t if t <= 1 + self.ending.1 => Some(!self.ending.0),
+                t if t <= 1 + self.ending.1 + READ_AHEAD => Some(false),
+                _ => None,
             }
         }
     }
