@@ -69,6 +69,8 @@ pub struct CSeqAppender {
     coder: Encoder,
     tail: Tail,
     block: Vec<u8>,
+    /// A value failed part way: models and bits disagree until a restore.
+    broken: bool,
 }
 
 /// The end of the bit stream: the segment, the bits used in it, and the
@@ -176,6 +178,7 @@ impl CSeqAppender {
                 partial: 0,
             },
             block: vec![0; size as usize],
+            broken: false,
         };
         s.start_batch(w, init)?;
         w.write_u64(node + 8, batch);
@@ -209,6 +212,7 @@ impl CSeqAppender {
                 partial: 0,
             },
             block: vec![0; size as usize],
+            broken: false,
         };
         match how {
             Resume::Ended => {
@@ -267,32 +271,28 @@ impl CSeqAppender {
     }
 
     /// Codes the packed value at the start of `wire` and publishes it;
-    /// returns the bytes it took. A value that fails leaves the series as
-    /// it was before it.
+    /// returns the bytes it took. A malformed value is refused before
+    /// anything is coded. Should the file fail to grow part way, the series
+    /// refuses further values until it is [restored](Self::restore).
     pub fn append(&mut self, w: &mut Writer, wire: &[u8]) -> io::Result<usize> {
-        let before = (self.models.clone(), self.coder, self.tail);
+        if self.broken {
+            return Err(io::Error::other(
+                "an earlier value failed part way; the series must be restored",
+            ));
+        }
+        let used = self.ty.codec().check(wire).map_err(invalid)?;
         let mut out = Out {
             w,
             tail: &mut self.tail,
             failed: None,
         };
-        let used = self
+        let coded = self
             .ty
             .codec()
             .encode(wire, &mut self.models, &mut self.coder, &mut out);
-        let settled = out.settle();
-        if let Err(e) = used.as_ref().map_err(invalid).and(settled) {
-            let pos = CSeqPosition {
-                node: self.node,
-                count: self.count,
-                low: before.1.low,
-                high: before.1.high,
-                roll: before.1.roll,
-                segment: before.2.segment,
-                bit: before.2.bit,
-            };
-            (self.models, self.coder, self.tail) = before;
-            self.cut(w, &pos);
+        debug_assert_eq!(coded.as_ref().ok(), Some(&used));
+        if let Err(e) = out.settle() {
+            self.broken = true;
             return Err(e);
         }
         self.count += 1;
@@ -301,7 +301,7 @@ impl CSeqAppender {
             self.end_batch(w)?;
             self.next_batch(w)?;
         }
-        used.map_err(invalid)
+        Ok(used)
     }
 
     /// Ends the open batch so that all of it decodes, and saves the models
@@ -408,6 +408,7 @@ impl CSeqAppender {
         self.store_state(w);
         w.publish_u64(pos.node + 16, self.nil);
         self.models = models_after(w.bytes(), &self.ty, batch, pos.count).map_err(invalid)?;
+        self.broken = false;
         Ok(())
     }
 

@@ -15,8 +15,9 @@ use super::coder::{BitSink, BitSource, Decoder, Encoder};
 use super::model::{leaf_bytes, Leaf};
 use super::schema::{is_enum, is_unit, scalar_width, BYTE_SYMBOLS, MAX_CTORS};
 
-/// Most array elements one value may hold when decoded.
-const MAX_ELEMENTS: u64 = 1 << 22;
+/// Most array elements one value may hold (a decoded value is at most this
+/// many elements, however well its bits compress).
+const MAX_ELEMENTS: u64 = 1 << 20;
 /// Deepest type nesting followed.
 const MAX_DEPTH: usize = 64;
 
@@ -182,8 +183,17 @@ impl Codec {
         }
     }
 
+    /// Checks the packed value at the start of `wire` without coding it;
+    /// returns the bytes it takes.
+    pub fn check(&self, wire: &[u8]) -> Result<usize, String> {
+        let mut pos = 0;
+        walk(&self.root, wire, &mut pos, &mut |_, _| {})?;
+        Ok(pos)
+    }
+
     /// Codes the packed value at the start of `wire`; returns the bytes it
-    /// took.
+    /// took. A value that fails [`check`](Self::check) fails here part way,
+    /// with some of its symbols coded.
     pub fn encode(
         &self,
         wire: &[u8],
@@ -192,7 +202,10 @@ impl Codec {
         out: &mut impl BitSink,
     ) -> Result<usize, String> {
         let mut pos = 0;
-        encode(&self.root, wire, &mut pos, &mut models.0, e, out)?;
+        let leaves = &mut models.0;
+        walk(&self.root, wire, &mut pos, &mut |leaf, s| {
+            leaves[leaf].encode(s, e, out)
+        })?;
         Ok(pos)
     }
 
@@ -412,40 +425,33 @@ fn take<'a>(wire: &'a [u8], pos: &mut usize, n: usize) -> Result<&'a [u8], Strin
     Ok(s)
 }
 
-fn encode_bytes(
-    bytes: &[u8],
-    first: usize,
-    leaves: &mut [Leaf],
-    e: &mut Encoder,
-    out: &mut impl BitSink,
-) {
-    for (i, &b) in bytes.iter().enumerate() {
-        leaves[first + i].encode(u32::from(b), e, out);
-    }
-}
-
-fn encode(
+/// Walks the packed value at `wire[*pos..]`, checking it, and hands every
+/// symbol to `emit` with its leaf.
+fn walk(
     node: &Node,
     wire: &[u8],
     pos: &mut usize,
-    leaves: &mut [Leaf],
-    e: &mut Encoder,
-    out: &mut impl BitSink,
+    emit: &mut impl FnMut(usize, u32),
 ) -> Result<(), String> {
+    let bytes = |first: usize, b: &[u8], emit: &mut dyn FnMut(usize, u32)| {
+        for (i, &b) in b.iter().enumerate() {
+            emit(first + i, u32::from(b));
+        }
+    };
     match node {
         Node::Unit => {}
         Node::Symbol { leaf, bool } => {
             let b = take(wire, pos, 1)?[0];
-            let s = if *bool {
-                u32::from(b != 0)
-            } else {
-                u32::from(b)
-            };
-            leaves[*leaf].encode(s, e, out);
+            emit(
+                *leaf,
+                if *bool {
+                    u32::from(b != 0)
+                } else {
+                    u32::from(b)
+                },
+            );
         }
-        Node::Bytes { first, width, .. } => {
-            encode_bytes(take(wire, pos, *width)?, *first, leaves, e, out);
-        }
+        Node::Bytes { first, width, .. } => bytes(*first, take(wire, pos, *width)?, emit),
         Node::Seq {
             len, elem, fixed, ..
         } => {
@@ -460,20 +466,19 @@ fn encode(
             if n > MAX_ELEMENTS {
                 return Err(format!("array of {n} elements is too long to compress"));
             }
-            encode_bytes(&n.to_le_bytes(), *len, leaves, e, out);
+            bytes(*len, &n.to_le_bytes(), emit);
             for _ in 0..n {
-                encode(elem, wire, pos, leaves, e, out)?;
+                walk(elem, wire, pos, emit)?;
             }
         }
         Node::Record(fields) => {
             for (_, f) in fields {
-                encode(f, wire, pos, leaves, e, out)?;
+                walk(f, wire, pos, emit)?;
             }
         }
         Node::Enum { leaf, ctors } => {
             let tag = u32::from_le_bytes(take(wire, pos, 4)?.try_into().expect("4"));
-            let c = find(ctors.iter(), tag)?;
-            leaves[*leaf].encode(c.symbol, e, out);
+            emit(*leaf, find(ctors.iter(), tag)?.symbol);
         }
         Node::Variant { leaf, ctors } => {
             let tag = u32::from_le_bytes(take(wire, pos, 4)?.try_into().expect("4"));
@@ -481,10 +486,10 @@ fn encode(
                 .iter()
                 .find(|(c, _)| c.id == tag)
                 .ok_or_else(|| format!("variant tag {tag} names no constructor"))?;
-            leaves[*leaf].encode(c.symbol, e, out);
-            encode(payload, wire, pos, leaves, e, out)?;
+            emit(*leaf, c.symbol);
+            walk(payload, wire, pos, emit)?;
         }
-        Node::Packed { rep, .. } => encode(rep, wire, pos, leaves, e, out)?,
+        Node::Packed { rep, .. } => walk(rep, wire, pos, emit)?,
     }
     Ok(())
 }

@@ -194,26 +194,86 @@ impl BitSource for Bits<'_> {
     }
 }
 
-/// The values of one batch, decoded.
+/// The values of one batch, decoded one at a time.
+pub struct BatchValues<'a> {
+    ty: &'a CSeqType,
+    at: u64,
+    header: Header,
+    models: Models,
+    bits: Bits<'a>,
+    decoder: Option<Decoder>,
+    done: u64,
+}
+
+impl<'a> BatchValues<'a> {
+    /// Opens the batch at `at`: reads its header and initial models.
+    pub fn new(bytes: &'a [u8], ty: &'a CSeqType, at: u64) -> Result<Self, FormatError> {
+        let header = Header::read(bytes, ty, at)?;
+        let block = slice(
+            bytes,
+            header.init_model,
+            ty.codec.model_size(),
+            "batch initial model",
+        )?;
+        let models = ty
+            .codec
+            .load(block)
+            .map_err(|e| FormatError::new(header.init_model, e))?;
+        let bits = Bits::new(bytes, &header)?;
+        Ok(BatchValues {
+            ty,
+            at,
+            header,
+            models,
+            bits,
+            decoder: None,
+            done: 0,
+        })
+    }
+
+    /// The batch's header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The models after the values decoded so far.
+    pub fn into_models(self) -> Models {
+        self.models
+    }
+}
+
+impl Iterator for BatchValues<'_> {
+    type Item = Result<Value, FormatError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done >= self.header.count {
+            return None;
+        }
+        let d = self
+            .decoder
+            .get_or_insert_with(|| Decoder::new(&mut self.bits));
+        let i = self.done;
+        self.done += 1;
+        let v = self.ty.codec.decode(&mut self.models, d, &mut self.bits);
+        if v.is_err() {
+            self.done = self.header.count;
+        }
+        Some(v.map_err(|e| FormatError::new(self.at, format!("value {i} of the batch: {e}"))))
+    }
+}
+
+/// The values of the batch at `at`, appended to `out`; returns its header.
 pub fn decode_batch(
     bytes: &[u8],
     ty: &CSeqType,
     at: u64,
     out: &mut Vec<Value>,
 ) -> Result<Header, FormatError> {
-    let (h, mut models, mut bits) = open_batch(bytes, ty, at)?;
-    if h.count == 0 {
-        return Ok(h);
+    let mut values = BatchValues::new(bytes, ty, at)?;
+    for v in values.by_ref() {
+        out.push(v?);
     }
-    let mut d = Decoder::new(&mut bits);
-    for i in 0..h.count {
-        let v = ty
-            .codec
-            .decode(&mut models, &mut d, &mut bits)
-            .map_err(|e| FormatError::new(at, format!("value {i} of the batch: {e}")))?;
-        out.push(v);
-    }
-    Ok(h)
+    Ok(values.header)
 }
 
 /// The models a batch's first `count` values leave: decodes them.
@@ -223,34 +283,12 @@ pub fn models_after(
     at: u64,
     count: u64,
 ) -> Result<Models, FormatError> {
-    let (_, mut models, mut bits) = open_batch(bytes, ty, at)?;
-    let mut d = Decoder::new(&mut bits);
-    for i in 0..count {
-        ty.codec
-            .decode(&mut models, &mut d, &mut bits)
-            .map_err(|e| FormatError::new(at, format!("value {i} of the batch: {e}")))?;
+    let mut values = BatchValues::new(bytes, ty, at)?;
+    values.header.count = count;
+    for v in values.by_ref() {
+        v?;
     }
-    Ok(models)
-}
-
-fn open_batch<'a>(
-    bytes: &'a [u8],
-    ty: &CSeqType,
-    at: u64,
-) -> Result<(Header, Models, Bits<'a>), FormatError> {
-    let h = Header::read(bytes, ty, at)?;
-    let block = slice(
-        bytes,
-        h.init_model,
-        ty.codec.model_size(),
-        "batch initial model",
-    )?;
-    let models = ty
-        .codec
-        .load(block)
-        .map_err(|e| FormatError::new(h.init_model, e))?;
-    let bits = Bits::new(bytes, &h)?;
-    Ok((h, models, bits))
+    Ok(values.into_models())
 }
 
 /// A compressed series of a file.
@@ -296,25 +334,24 @@ impl<'a> CSeries<'a> {
         self.len().map(|n| n == 0)
     }
 
-    /// The values in order, a batch decoded at a time.
-    pub fn iter(&self) -> CSeriesIter<'a> {
+    /// The values in order, decoded one at a time.
+    pub fn iter(&self) -> CSeriesIter<'_> {
         CSeriesIter {
             bytes: self.bytes,
-            ty: self.ty.clone(),
-            batches: self.list.clone().into_iter(),
-            values: Vec::new().into_iter(),
+            ty: &self.ty,
+            batches: self.list.iter(),
+            values: None,
             failed: false,
         }
     }
 }
 
 /// The values of a compressed series in order.
-#[derive(Debug)]
 pub struct CSeriesIter<'a> {
     bytes: &'a [u8],
-    ty: CSeqType,
-    batches: std::vec::IntoIter<u64>,
-    values: std::vec::IntoIter<Value>,
+    ty: &'a CSeqType,
+    batches: std::slice::Iter<'a, u64>,
+    values: Option<BatchValues<'a>>,
     failed: bool,
 }
 
@@ -323,16 +360,18 @@ impl Iterator for CSeriesIter<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         while !self.failed {
-            if let Some(v) = self.values.next() {
-                return Some(Ok(v));
+            if let Some(v) = self.values.as_mut().and_then(Iterator::next) {
+                self.failed = v.is_err();
+                return Some(v);
             }
-            let batch = self.batches.next()?;
-            let mut out = Vec::new();
-            if let Err(e) = decode_batch(self.bytes, &self.ty, batch, &mut out) {
-                self.failed = true;
-                return Some(Err(e));
+            let &batch = self.batches.next()?;
+            match BatchValues::new(self.bytes, self.ty, batch) {
+                Ok(values) => self.values = Some(values),
+                Err(e) => {
+                    self.failed = true;
+                    return Some(Err(e));
+                }
             }
-            self.values = out.into_iter();
         }
         None
     }
