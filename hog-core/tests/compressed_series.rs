@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use hog_core::fregion::cseq::{cseq_type, CSeqAppender, Header, Resume};
+use hog_core::fregion::cseq::{cseq_type, CSeqAppender, CSeqPosition, Header, Resume};
 use hog_core::fregion::{layout, CSeqType, Reader, Writer};
 use hog_core::types::{Ctor, Type, Value};
 
@@ -261,4 +261,82 @@ fn damaged_copies_of_the_cpp_hogs_file_never_panic() {
     for len in (0..bytes.len()).step_by(bytes.len() / 50) {
         read_all(bytes[..len].to_vec());
     }
+}
+
+/// A file whose last batch holds `n` values of `long` 0.., plus the coded
+/// bits and coder state of one more value that was never counted: what a
+/// writer killed inside a value leaves (hobbes stores its coder state with
+/// every symbol, the count once per value).
+fn killed_inside_a_value(path: &Path, n: i64) -> u64 {
+    let mut w = Writer::create(path, 4096).unwrap();
+    let ty = cseq_type(&Type::prim("long"), 10_000).unwrap();
+    let mut s = CSeqAppender::create(&mut w, "x", &ty).unwrap();
+    for v in 0..=n {
+        s.append(&mut w, &(v * 1_000_003).to_le_bytes()).unwrap();
+    }
+    let r = Reader::new(w.bytes().to_vec()).unwrap();
+    let batch = *r.compressed("x").unwrap().batches().last().unwrap();
+    w.publish_u64(batch + 32, (n % 10_000) as u64);
+    w.finish().unwrap();
+    batch
+}
+
+#[test]
+fn a_writer_killed_inside_a_value_is_continued_after_its_last_whole_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("k.db");
+    killed_inside_a_value(&path, 12_345);
+    let mut w = Writer::open(&path).unwrap();
+    let b = w.binding("x").unwrap().clone();
+    let ty = CSeqType::of(b.ty.as_ref().unwrap()).unwrap().unwrap();
+    let mut s = CSeqAppender::open(&mut w, b.offset, ty, Resume::Open).unwrap();
+    for v in 12_345..12_400i64 {
+        s.append(&mut w, &(v * 1_000_003).to_le_bytes()).unwrap();
+    }
+    s.finish(&mut w).unwrap();
+    w.finish().unwrap();
+    let back = decode_all(std::fs::read(&path).unwrap()).unwrap();
+    let want: Vec<Value> = (0..12_400i64).map(|v| Value::Long(v * 1_000_003)).collect();
+    assert_eq!(back, want);
+}
+
+#[test]
+fn a_position_that_is_not_where_values_end_is_refused_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.db");
+    let mut w = Writer::create(&path, 4096).unwrap();
+    let ty = cseq_type(&Type::prim("long"), 100).unwrap();
+    let mut s = CSeqAppender::create(&mut w, "x", &ty).unwrap();
+    for v in 0..150i64 {
+        s.append(&mut w, &v.to_le_bytes()).unwrap();
+    }
+    let good = s.position();
+    let before = w.bytes().to_vec();
+    for bad in [
+        CSeqPosition {
+            bit: good.bit + 1,
+            ..good
+        },
+        CSeqPosition {
+            low: good.low ^ 1,
+            ..good
+        },
+        CSeqPosition {
+            count: good.count - 1,
+            ..good
+        },
+        CSeqPosition {
+            node: good.node + 8,
+            ..good
+        },
+    ] {
+        let e = s.restore(&mut w, bad).unwrap_err().to_string();
+        assert!(e.contains("cannot restore"), "{e}");
+        assert!(w.bytes() == before.as_slice(), "the file is unchanged");
+    }
+    s.restore(&mut w, good).unwrap();
+    s.finish(&mut w).unwrap();
+    w.finish().unwrap();
+    let back = decode_all(std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(back, (0..150).map(Value::Long).collect::<Vec<_>>());
 }

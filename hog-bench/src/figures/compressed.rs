@@ -138,14 +138,14 @@ fn one_run(b: &mut Bench, w: Workload) -> Result<(), String> {
         &k("z.ratio"),
         &l("-z file / raw file"),
         Unit::OneTo,
-        raw.bytes as f64 / z.bytes as f64,
+        z.bytes as f64 / raw.bytes as f64,
     );
     b.record(
         8,
         &k("zstd.ratio"),
         &l("zstd -3 / raw file"),
         Unit::OneTo,
-        raw.bytes as f64 / zstd_bytes as f64,
+        zstd_bytes as f64 / raw.bytes as f64,
     );
     b.clean(&raw.dir);
     b.clean(&z.dir);

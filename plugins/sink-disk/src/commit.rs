@@ -150,7 +150,11 @@ impl CommitRecord {
         for _ in 0..streams_n {
             let mark = get(off)?;
             let len = get(off + 8)?;
-            if len > total - off - 16 {
+            if off
+                .checked_add(16)
+                .and_then(|start| total.checked_sub(start))
+                .is_none_or(|room| len > room)
+            {
                 return Err(format!("commit record at {at} has a key past its end"));
             }
             let key = &block[(off + 16) as usize..(off + 16 + len) as usize];
@@ -199,6 +203,14 @@ pub fn read_marks<B: AsRef<[u8]>>(reader: &Reader<B>) -> Option<Result<CommitRec
     })
 }
 
+/// A commit that failed, and whether its record had become current (then
+/// it holds after a kill; only its durability is in doubt).
+#[derive(Debug)]
+pub(crate) struct StoreFailed {
+    pub published: bool,
+    pub error: io::Error,
+}
+
 /// The commit cell of a file open for writing.
 #[derive(Debug)]
 pub(crate) struct CommitCell {
@@ -220,7 +232,7 @@ impl CommitCell {
             capacity: 0,
             buf: Vec::new(),
         };
-        c.store(w, record, false)?;
+        c.store(w, record, false).map_err(|f| f.error)?;
         w.bind(COMMIT_BINDING, &[], cell)?;
         Ok(c)
     }
@@ -257,32 +269,40 @@ impl CommitCell {
     }
 
     /// Writes `record` into the free block and makes it current (with
-    /// `fsync`, forcing it to the disk before and after the switch).
+    /// `fsync`, forcing it to the disk before and after the switch). A
+    /// failure says whether the record had become current.
     pub(crate) fn store(
         &mut self,
         w: &mut Writer,
         record: &CommitRecord,
         fsync: bool,
-    ) -> io::Result<()> {
+    ) -> Result<(), StoreFailed> {
+        let before = |error| StoreFailed {
+            published: false,
+            error,
+        };
         let mut buf = std::mem::take(&mut self.buf);
         record.encode(self.capacity, self.current, &mut buf);
         if buf.len() as u64 > self.capacity {
             let capacity = (buf.len() as u64 * 2).max(MIN_CAPACITY);
-            self.other = w.alloc(capacity, 8)?;
-            self.current = w.alloc(capacity, 8)?;
+            self.other = w.alloc(capacity, 8).map_err(before)?;
+            self.current = w.alloc(capacity, 8).map_err(before)?;
             self.capacity = capacity;
             record.encode(self.capacity, self.current, &mut buf);
         }
         w.write(self.other, &buf);
+        self.buf = buf;
         if fsync {
-            w.sync()?;
+            w.sync().map_err(before)?;
         }
         w.publish_u64(self.cell, self.other);
-        if fsync {
-            w.sync()?;
-        }
         std::mem::swap(&mut self.current, &mut self.other);
-        self.buf = buf;
+        if fsync {
+            w.sync().map_err(|error| StoreFailed {
+                published: true,
+                error,
+            })?;
+        }
         Ok(())
     }
 }

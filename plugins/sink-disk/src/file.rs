@@ -281,9 +281,20 @@ impl LogFile {
                 ));
             }
         }
+        let compressed = schema
+            .plans
+            .iter()
+            .any(|(_, p, _)| matches!(p, Plan::Coded));
         let (cell, record, fresh) = match CommitCell::load(&w) {
             Some(Ok((cell, record))) => (cell, record, false),
             Some(Err(e)) => return Err(format!("{}: {e}", path.display())),
+            None if compressed => {
+                // The C++ hog never appends to its -z files either.
+                return Err(format!(
+                    "{}: a compressed file another hog wrote is not appended to",
+                    path.display()
+                ));
+            }
             None => {
                 let cell = CommitCell::create(&mut w, &CommitRecord::default()).map_err(at)?;
                 (cell, CommitRecord::default(), true)
@@ -307,11 +318,11 @@ impl LogFile {
             let ty = ty.ok_or_else(|| format!("'{name}' is not a compressed series"))??;
             let root = b.offset;
             // A clean file's batches are ended; a killed writer's are taken
-            // back to its last commit; the C++ hog's last batch is open.
+            // back to its last commit.
             let how = match record.coded.iter().find(|(r, _)| *r == root) {
                 _ if record.clean => Resume::Ended,
                 Some(&(_, pos)) => Resume::At(pos),
-                None => Resume::Open,
+                None => return Err(format!("no commit position for '{name}'")),
             };
             CSeqAppender::open(w, root, ty, how).map_err(|e| format!("series '{name}': {e}"))
         };
@@ -500,9 +511,20 @@ impl LogFile {
                 .map(|c| (c.root(), c.position()))
                 .collect(),
         };
-        self.cell.store(&mut self.writer, &record, fsync)?;
-        self.committed = record;
-        Ok(())
+        match self.cell.store(&mut self.writer, &record, fsync) {
+            Ok(()) => {
+                self.committed = record;
+                Ok(())
+            }
+            Err(failed) => {
+                // A record made current holds: nothing before it is taken
+                // back, though it may not have reached the disk.
+                if failed.published {
+                    self.committed = record;
+                }
+                Err(failed.error)
+            }
+        }
     }
 
     /// Takes back everything appended since the last commit.

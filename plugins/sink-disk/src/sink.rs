@@ -303,6 +303,8 @@ impl Sink for DiskSink {
             }
             if let Err(e) = f.append(txn, time_us) {
                 let _ = f.rollback();
+                // What was taken back is written again by the replay.
+                open.mark = f.mark(&open.key).unwrap_or(open.mark);
                 return Err(PluginError::io(format!(
                     "{}: stream {} transaction {seq}: {e}",
                     f.path().display(),
@@ -316,6 +318,7 @@ impl Sink for DiskSink {
         f.set_mark(&open.key, open.mark);
         if let Err(e) = f.commit(self.settings.fsync) {
             let _ = f.rollback();
+            open.mark = f.mark(&open.key).unwrap_or(open.mark);
             return Err(PluginError::io(format!(
                 "{}: commit: {e}",
                 f.path().display()

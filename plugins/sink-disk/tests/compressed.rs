@@ -187,3 +187,30 @@ fn compressed_files_are_smaller_than_raw_ones() {
     let (raw, z) = (size(json!({})), size(json!({"compress": true})));
     assert!(z * 2 < raw, "compressed {z} bytes, raw {raw}");
 }
+
+#[test]
+fn a_failed_batch_is_taken_back_and_its_transactions_written_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = long_stream("G", 1, 100, CommitMethod::Auto);
+    let mut s = sink(dir.path(), json!({"compress": true}));
+    s.open_stream(&stream).unwrap();
+    assert_eq!(write(&mut s, &stream, 0, &long_txns(0, 100, 1)), 100);
+    let path = s.file_of(1).unwrap().to_path_buf();
+
+    // Transaction 105 names no statement: the batch fails part way.
+    let mut bad = long_txns(100, 110, 1);
+    bad[5] = [7u32.to_le_bytes(), [0; 4]].concat();
+    let mut batch = hog_core::pipeline::Batch::new(1, 100);
+    for t in &bad {
+        batch.push(t);
+    }
+    let e = s.write(batch.as_ref()).unwrap_err();
+    assert!(e.message.contains("transaction 105"), "{e}");
+    assert_eq!(longs(&path), (0..100).collect::<Vec<_>>(), "taken back");
+
+    // The stream continues where the file stands, not after what failed.
+    assert_eq!(s.open_stream(&stream).unwrap(), 100);
+    assert_eq!(write(&mut s, &stream, 100, &long_txns(100, 150, 1)), 150);
+    s.shutdown().unwrap();
+    assert_eq!(longs(&path), (0..150).collect::<Vec<_>>());
+}

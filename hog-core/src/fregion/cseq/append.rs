@@ -20,7 +20,7 @@ use super::super::series::{self, NODE_SIZE};
 use super::super::writer::Writer;
 use super::codec::Models;
 use super::coder::{BitSink, Encoder};
-use super::read::{models_after, CSeqType, Header, SEGMENT_BITS};
+use super::read::{replay, CSeqType, Header, SEGMENT_BITS};
 use super::schema::{BATCH_SIZE, SEGMENT_BYTES, SEGMENT_SIZE};
 
 /// Where a compressed series stands: enough to take back everything
@@ -85,7 +85,7 @@ struct Tail {
 /// Bits going into a batch's segments.
 struct Out<'a> {
     w: &'a mut Writer,
-    tail: &'a mut Tail,
+    tail: Tail,
     failed: Option<io::Error>,
 }
 
@@ -93,7 +93,11 @@ impl BitSink for Out<'_> {
     #[inline]
     fn put(&mut self, bit: bool, n: u32) {
         for _ in 0..n {
-            let t = &mut *self.tail;
+            if self.failed.is_some() {
+                // The file could not grow: nothing more is written.
+                return;
+            }
+            let t = &mut self.tail;
             t.partial |= u8::from(bit) << (t.bit & 7);
             t.bit += 1;
             if t.bit & 7 == 0 {
@@ -113,22 +117,18 @@ impl Out<'_> {
         match self.w.alloc(SEGMENT_SIZE, 8) {
             Ok(seg) => {
                 self.w.write_u64(self.tail.segment + SEGMENT_BYTES, seg);
-                *self.tail = Tail {
+                self.tail = Tail {
                     segment: seg,
                     bit: 0,
                     partial: 0,
                 };
             }
-            Err(e) => {
-                // Bits go nowhere from here; the value fails.
-                self.failed.get_or_insert(e);
-                self.tail.bit = 0;
-            }
+            Err(e) => self.failed = Some(e),
         }
     }
 
-    /// Stores the incomplete byte.
-    fn settle(self) -> io::Result<()> {
+    /// Stores the incomplete byte; the new end of the stream.
+    fn settle(self) -> io::Result<Tail> {
         if let Some(e) = self.failed {
             return Err(e);
         }
@@ -136,7 +136,7 @@ impl Out<'_> {
             let at = self.tail.segment + u64::from(self.tail.bit / 8);
             self.w.write(at, &[self.tail.partial]);
         }
-        Ok(())
+        Ok(self.tail)
     }
 }
 
@@ -222,16 +222,24 @@ impl CSeqAppender {
                 s.next_batch(w)?;
             }
             Resume::Open => {
+                // The header's count is what was published; its coder state
+                // may be ahead of it (a writer killed inside a value), so
+                // the position is found by coding the values again.
                 let h = Header::read(w.bytes(), &s.ty, s.batch).map_err(invalid)?;
-                let segments = h.segments(w.bytes()).map_err(invalid)?;
+                let r = replay(w.bytes(), &s.ty, s.batch, h.count, None).map_err(invalid)?;
+                let i = (r.bits / SEGMENT_BITS) as usize;
+                let (segment, bit) = match r.segments.get(i) {
+                    Some(&seg) => (seg, (r.bits % SEGMENT_BITS) as u32),
+                    None => (*r.segments.last().expect("a segment"), SEGMENT_BITS as u32),
+                };
                 let pos = CSeqPosition {
                     node: last,
                     count: h.count,
-                    low: h.coder.low,
-                    high: h.coder.high,
-                    roll: h.coder.roll,
-                    segment: *segments.last().expect("at least one segment"),
-                    bit: h.bit_index,
+                    low: r.coder.low,
+                    high: r.coder.high,
+                    roll: r.coder.roll,
+                    segment,
+                    bit,
                 };
                 s.restore(w, pos)?;
             }
@@ -283,7 +291,7 @@ impl CSeqAppender {
         let used = self.ty.codec().check(wire).map_err(invalid)?;
         let mut out = Out {
             w,
-            tail: &mut self.tail,
+            tail: self.tail,
             failed: None,
         };
         let coded = self
@@ -291,22 +299,26 @@ impl CSeqAppender {
             .codec()
             .encode(wire, &mut self.models, &mut self.coder, &mut out);
         debug_assert_eq!(coded.as_ref().ok(), Some(&used));
-        if let Err(e) = out.settle() {
-            self.broken = true;
-            return Err(e);
-        }
+        self.broken = true;
+        self.tail = out.settle()?;
         self.count += 1;
         self.store_state(w);
         if self.count == self.ty.capacity {
             self.end_batch(w)?;
             self.next_batch(w)?;
         }
+        self.broken = false;
         Ok(used)
     }
 
     /// Ends the open batch so that all of it decodes, and saves the models
     /// (closing the series; append no more after it).
     pub fn finish(&mut self, w: &mut Writer) -> io::Result<()> {
+        if self.broken {
+            return Err(io::Error::other(
+                "an earlier value failed part way; the series must be restored",
+            ));
+        }
         self.end_batch(w)
     }
 
@@ -322,11 +334,11 @@ impl CSeqAppender {
     fn end_batch(&mut self, w: &mut Writer) -> io::Result<()> {
         let mut out = Out {
             w,
-            tail: &mut self.tail,
+            tail: self.tail,
             failed: None,
         };
         self.coder.flush(&mut out);
-        out.settle()?;
+        self.tail = out.settle()?;
         self.store_state(w);
         self.save_models(w, self.scratch);
         Ok(())
@@ -372,56 +384,81 @@ impl CSeqAppender {
         Ok(())
     }
 
-    /// Takes back everything after `pos` (a position this series had).
+    /// Takes back everything after `pos` (a position this series had):
+    /// checks it by decoding the batch up to it and coding it again, then
+    /// clears later bits, unlinks later segments and batches, and continues
+    /// from there.
     pub fn restore(&mut self, w: &mut Writer, pos: CSeqPosition) -> io::Result<()> {
         let bad = |what: &str| invalid(format!("cannot restore a compressed series: {what}"));
         let nodes = node_list(w.bytes(), self.root).map_err(invalid)?;
         if !nodes[..nodes.len() - 1].contains(&pos.node) {
             return Err(bad("its batch is not in the list"));
         }
+        if u64::from(pos.bit) > SEGMENT_BITS || pos.low > pos.high || pos.high > 0xFFFF {
+            return Err(bad("impossible position"));
+        }
         let batch = w.read_u64(pos.node + 8);
-        let h = Header::read(w.bytes(), &self.ty, batch).map_err(invalid)?;
-        let segments = h.segments(w.bytes()).map_err(invalid)?;
-        if !segments.contains(&pos.segment) || u64::from(pos.bit) >= SEGMENT_BITS {
-            return Err(bad("its bit position is not in the batch"));
-        }
-        if pos.count > self.ty.capacity || pos.low > pos.high || pos.high > 0xFFFF {
-            return Err(bad("impossible coder state"));
-        }
-        self.node = pos.node;
-        self.batch = batch;
-        self.scratch = h.scratch_model;
-        self.count = pos.count;
-        self.coder = Encoder {
+        let coder = Encoder {
             low: pos.low,
             high: pos.high,
             roll: pos.roll,
         };
-        let byte = pos.segment + u64::from(pos.bit / 8);
-        let keep = (1u16 << (pos.bit & 7)) as u8 - 1;
-        self.tail = Tail {
-            segment: pos.segment,
-            bit: pos.bit,
-            partial: w.bytes()[byte as usize] & keep,
-        };
-        self.cut(w, &pos);
-        self.store_state(w);
+        let end = (pos.segment, pos.bit, coder);
+        let r = replay(w.bytes(), &self.ty, batch, pos.count, Some(end)).map_err(invalid)?;
+        let at = r
+            .segments
+            .iter()
+            .position(|&s| s == pos.segment)
+            .map(|i| i as u64 * SEGMENT_BITS + u64::from(pos.bit));
+        if r.coder != coder || at != Some(r.bits) {
+            return Err(bad("it is not where its values end"));
+        }
+        let h = Header::read(w.bytes(), &self.ty, batch).map_err(invalid)?;
+        // Checked: now change the file.
+        self.node = pos.node;
+        self.batch = batch;
+        self.scratch = h.scratch_model;
+        self.count = pos.count;
+        self.coder = coder;
+        self.models = r.models;
+        self.tail = cut(w, pos.segment, pos.bit);
         w.publish_u64(pos.node + 16, self.nil);
-        self.models = models_after(w.bytes(), &self.ty, batch, pos.count).map_err(invalid)?;
+        if u64::from(pos.bit) == SEGMENT_BITS {
+            let mut out = Out {
+                w,
+                tail: self.tail,
+                failed: None,
+            };
+            out.next_segment();
+            self.tail = out.settle()?;
+        }
+        self.store_state(w);
         self.broken = false;
+        if self.count == self.ty.capacity {
+            self.end_batch(w)?;
+            self.next_batch(w)?;
+        }
         Ok(())
     }
+}
 
-    /// Clears every bit after `pos` and unlinks later segments.
-    fn cut(&self, w: &mut Writer, pos: &CSeqPosition) {
-        let first = u64::from(pos.bit / 8);
-        let keep = (1u16 << (pos.bit & 7)) as u8 - 1;
-        let at = pos.segment + first;
-        let b = w.bytes()[at as usize] & keep;
-        w.write(at, &[b]);
-        let rest = (SEGMENT_BYTES - first - 1) as usize;
-        w.write(at + 1, &vec![0; rest]);
-        w.write_u64(pos.segment + SEGMENT_BYTES, 0);
+/// Clears every bit of `segment` from `bit` on and unlinks the segments
+/// after it; the end of the stream there.
+fn cut(w: &mut Writer, segment: u64, bit: u32) -> Tail {
+    let first = u64::from(bit / 8);
+    let keep = (1u16 << (bit & 7)) as u8 - 1;
+    let mut partial = 0;
+    if first < SEGMENT_BYTES {
+        let at = segment + first;
+        partial = w.bytes()[at as usize] & keep;
+        w.write(at, &[partial]);
+        w.write(at + 1, &vec![0; (SEGMENT_BYTES - first - 1) as usize]);
+    }
+    w.write_u64(segment + SEGMENT_BYTES, 0);
+    Tail {
+        segment,
+        bit,
+        partial,
     }
 }
 

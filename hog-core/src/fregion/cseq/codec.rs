@@ -216,8 +216,37 @@ impl Codec {
         d: &mut Decoder,
         input: &mut impl BitSource,
     ) -> Result<Value, String> {
-        let mut budget = MAX_ELEMENTS;
-        decode(&self.root, &mut models.0, d, input, &mut budget)
+        self.decode_heard(models, d, input, |_, _| {})
+    }
+
+    /// Decodes one value, telling `on` every symbol with its leaf.
+    pub fn decode_heard(
+        &self,
+        models: &mut Models,
+        d: &mut Decoder,
+        input: &mut impl BitSource,
+        on: impl FnMut(usize, u32),
+    ) -> Result<Value, String> {
+        Dec {
+            leaves: &mut models.0,
+            d,
+            input,
+            budget: MAX_ELEMENTS,
+            on,
+        }
+        .value(&self.root)
+    }
+
+    /// Codes symbol `s` with leaf `leaf` (replaying what a decoder heard).
+    pub fn encode_symbol(
+        &self,
+        models: &mut Models,
+        leaf: usize,
+        s: u32,
+        e: &mut Encoder,
+        out: &mut impl BitSink,
+    ) {
+        models.0[leaf].encode(s, e, out);
     }
 }
 
@@ -503,125 +532,139 @@ fn find<'a>(
         .ok_or_else(|| format!("variant tag {tag} names no constructor"))
 }
 
-fn decode_bytes(
-    first: usize,
-    width: usize,
-    leaves: &mut [Leaf],
-    d: &mut Decoder,
-    input: &mut impl BitSource,
-) -> Result<[u8; 16], String> {
-    let mut b = [0u8; 16];
-    for (i, slot) in b.iter_mut().enumerate().take(width) {
-        *slot = leaves[first + i].decode(d, input)? as u8;
-    }
-    Ok(b)
+/// A value being decoded: the models, the decoder and its bits, the
+/// element budget left, and who hears of every symbol.
+struct Dec<'x, S, F> {
+    leaves: &'x mut [Leaf],
+    d: &'x mut Decoder,
+    input: &'x mut S,
+    budget: u64,
+    on: F,
 }
 
-fn decode(
-    node: &Node,
-    leaves: &mut [Leaf],
-    d: &mut Decoder,
-    input: &mut impl BitSource,
-    budget: &mut u64,
-) -> Result<Value, String> {
-    Ok(match node {
-        Node::Unit => Value::Unit,
-        Node::Symbol { leaf, bool } => {
-            let s = leaves[*leaf].decode(d, input)? as u8;
-            if *bool {
-                Value::Bool(s != 0)
-            } else {
-                Value::Byte(s)
-            }
+impl<S: BitSource, F: FnMut(usize, u32)> Dec<'_, S, F> {
+    fn symbol(&mut self, leaf: usize) -> Result<u32, String> {
+        let s = self.leaves[leaf].decode(self.d, self.input)?;
+        (self.on)(leaf, s);
+        Ok(s)
+    }
+
+    fn bytes(&mut self, first: usize, width: usize) -> Result<[u8; 16], String> {
+        let mut b = [0u8; 16];
+        for (i, slot) in b.iter_mut().enumerate().take(width) {
+            *slot = self.symbol(first + i)? as u8;
         }
-        Node::Bytes { first, width, kind } => {
-            kind.value(decode_bytes(*first, *width, leaves, d, input)?)
-        }
-        Node::Seq {
-            len,
-            elem,
-            fixed,
-            chars,
-        } => {
-            let b = decode_bytes(*len, 8, leaves, d, input)?;
-            let n = u64::from_le_bytes(b[..8].try_into().expect("8"));
-            if fixed.is_some_and(|f| f != n) {
-                return Err(format!(
-                    "fixed array of {} elements holds {n}",
-                    fixed.unwrap_or(0)
-                ));
+        Ok(b)
+    }
+
+    fn ctor<'c>(
+        &mut self,
+        leaf: usize,
+        ctors: impl Iterator<Item = &'c CtorCode>,
+    ) -> Result<&'c CtorCode, String> {
+        let s = self.symbol(leaf)?;
+        let mut ctors = ctors;
+        ctors
+            .find(|c| c.symbol == s)
+            .ok_or_else(|| format!("constructor symbol {s} names no constructor"))
+    }
+
+    fn value(&mut self, node: &Node) -> Result<Value, String> {
+        Ok(match node {
+            Node::Unit => Value::Unit,
+            Node::Symbol { leaf, bool } => {
+                let s = self.symbol(*leaf)? as u8;
+                if *bool {
+                    Value::Bool(s != 0)
+                } else {
+                    Value::Byte(s)
+                }
             }
-            if n > *budget {
-                return Err(format!("array of {n} elements is longer than allowed"));
-            }
-            *budget -= n;
-            let mut items = Vec::with_capacity(n.min(4096) as usize);
-            for _ in 0..n {
-                items.push(decode(elem, leaves, d, input, budget)?);
-            }
-            if *chars {
-                Value::Chars {
-                    bytes: items
+            Node::Bytes { first, width, kind } => kind.value(self.bytes(*first, *width)?),
+            Node::Seq {
+                len,
+                elem,
+                fixed,
+                chars,
+            } => {
+                let b = self.bytes(*len, 8)?;
+                let n = u64::from_le_bytes(b[..8].try_into().expect("8"));
+                if fixed.is_some_and(|f| f != n) {
+                    return Err(format!(
+                        "fixed array of {} elements holds {n}",
+                        fixed.unwrap_or(0)
+                    ));
+                }
+                if n > self.budget {
+                    return Err(format!("array of {n} elements is longer than allowed"));
+                }
+                self.budget -= n;
+                let mut items = Vec::with_capacity(n.min(4096) as usize);
+                for _ in 0..n {
+                    items.push(self.value(elem)?);
+                }
+                if *chars {
+                    let bytes = items
                         .iter()
                         .map(|v| match v {
                             Value::Char(c) => *c,
                             _ => 0,
                         })
-                        .collect(),
-                    fixed: fixed.is_some(),
+                        .collect();
+                    Value::Chars {
+                        bytes,
+                        fixed: fixed.is_some(),
+                    }
+                } else {
+                    Value::Array(items)
                 }
-            } else {
-                Value::Array(items)
             }
-        }
-        Node::Record(fields) => {
-            let mut out = Vec::with_capacity(fields.len());
-            for (name, f) in fields {
-                out.push((name.clone(), decode(f, leaves, d, input, budget)?));
+            Node::Record(fields) => {
+                let mut out = Vec::with_capacity(fields.len());
+                for (name, f) in fields {
+                    out.push((name.clone(), self.value(f)?));
+                }
+                Value::Record(out)
             }
-            Value::Record(out)
-        }
-        Node::Enum { leaf, ctors } => {
-            let s = leaves[*leaf].decode(d, input)?;
-            let c = ctors
-                .iter()
-                .find(|c| c.symbol == s)
-                .ok_or_else(|| format!("constructor symbol {s} names no constructor"))?;
-            Value::Variant {
-                ctor: c.name.clone(),
-                tag: c.id,
-                value: Box::new(Value::Unit),
+            Node::Enum { leaf, ctors } => {
+                let c = self.ctor(*leaf, ctors.iter())?;
+                Value::Variant {
+                    ctor: c.name.clone(),
+                    tag: c.id,
+                    value: Box::new(Value::Unit),
+                }
             }
-        }
-        Node::Variant { leaf, ctors } => {
-            let s = leaves[*leaf].decode(d, input)?;
-            let (c, payload) = ctors
-                .iter()
-                .find(|(c, _)| c.symbol == s)
-                .ok_or_else(|| format!("constructor symbol {s} names no constructor"))?;
-            Value::Variant {
-                ctor: c.name.clone(),
-                tag: c.id,
-                value: Box::new(decode(payload, leaves, d, input, budget)?),
+            Node::Variant { leaf, ctors } => {
+                let c = self.ctor(*leaf, ctors.iter().map(|(c, _)| c))?;
+                let payload = &ctors
+                    .iter()
+                    .find(|(k, _)| k.symbol == c.symbol)
+                    .expect("the constructor just found")
+                    .1;
+                Value::Variant {
+                    ctor: c.name.clone(),
+                    tag: c.id,
+                    value: Box::new(self.value(payload)?),
+                }
             }
-        }
-        Node::Packed { rep, ctors } => {
-            let tag = match decode(rep, leaves, d, input, budget)? {
-                Value::Byte(b) | Value::Char(b) => u64::from(b),
-                Value::Short(v) => v as u16 as u64,
-                Value::Int(v) => v as u32 as u64,
-                Value::Long(v) => v as u64,
-                other => return Err(format!("packed enum represented by {other:?}")),
-            };
-            let c = ctors
-                .iter()
-                .find(|c| u64::from(c.id) == tag)
-                .ok_or_else(|| format!("packed enum value {tag} names no constructor"))?;
-            Value::Variant {
-                ctor: c.name.clone(),
-                tag: c.id,
-                value: Box::new(Value::Unit),
+            Node::Packed { rep, ctors } => {
+                let tag = match self.value(rep)? {
+                    Value::Byte(b) | Value::Char(b) => u64::from(b),
+                    Value::Short(v) => u64::from(v as u16),
+                    Value::Int(v) => u64::from(v as u32),
+                    Value::Long(v) => v as u64,
+                    other => return Err(format!("packed enum represented by {other:?}")),
+                };
+                let c = ctors
+                    .iter()
+                    .find(|c| u64::from(c.id) == tag)
+                    .ok_or_else(|| format!("packed enum value {tag} names no constructor"))?;
+                Value::Variant {
+                    ctor: c.name.clone(),
+                    tag: c.id,
+                    value: Box::new(Value::Unit),
+                }
             }
-        }
-    })
+        })
+    }
 }

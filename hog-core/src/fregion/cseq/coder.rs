@@ -155,7 +155,8 @@ impl Decoder {
     /// Consumes the symbol whose range is `[lo, hi)` of `tot`.
     #[inline]
     pub fn consume(&mut self, lo: u32, hi: u32, tot: u32, input: &mut impl BitSource) {
-        self.symbols += 1;
+        // A certain symbol (its range the whole total) costs no bits.
+        self.symbols += u64::from(hi - lo < tot);
         let r = self.high - self.low + 1;
         self.high = self.low + r * hi / tot - 1;
         self.low += r * lo / tot;

@@ -9,6 +9,7 @@
 //! its last values wrong for that reason. This reader does not.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use crate::types::{Type, Value};
 
@@ -16,11 +17,13 @@ use super::super::error::{slice, u32_at, u64_at, FormatError};
 use super::super::layout::app_name;
 use super::super::series;
 use super::codec::{Codec, Models};
-use super::coder::{BitSource, Decoder, Encoder};
+use super::coder::{BitSink, BitSource, Decoder, Encoder};
 use super::schema::{SEGMENT_BYTES, SEGMENT_SIZE};
 
 /// Bits of one segment.
 pub const SEGMENT_BITS: u64 = SEGMENT_BYTES * 8;
+/// Largest batch size read (hog writes 10 000).
+pub const MAX_CAPACITY: u64 = 1 << 24;
 
 /// What a `cseq T M n` type says.
 #[derive(Debug, Clone)]
@@ -56,8 +59,8 @@ impl CSeqType {
                 "{ty}: a compressed series takes a value type, a model type and a batch size"
             ));
         };
-        if *capacity == 0 {
-            return Err(format!("{ty}: batch size 0"));
+        if *capacity == 0 || *capacity > MAX_CAPACITY {
+            return Err(format!("{ty}: batch size {capacity} (1 to {MAX_CAPACITY})"));
         }
         let codec = Codec::new(elem, model)?;
         Ok(CSeqType {
@@ -113,7 +116,9 @@ impl Header {
                 h.count, ty.capacity
             )));
         }
-        if u64::from(h.bit_index) >= SEGMENT_BITS {
+        // A full last segment (bit index 32704) is what a writer killed
+        // before linking the next one leaves.
+        if u64::from(h.bit_index) > SEGMENT_BITS {
             return Err(err(format!("bit index {} past its segment", h.bit_index)));
         }
         if h.coder.low > h.coder.high || h.coder.high > 0xFFFF || h.coder.roll > 1 << 20 {
@@ -156,16 +161,28 @@ struct Bits<'a> {
 
 impl<'a> Bits<'a> {
     fn new(bytes: &'a [u8], h: &Header) -> Result<Self, FormatError> {
-        let segments = h.segments(bytes)?;
+        Ok(Self::over(bytes, h, h.segments(bytes)?))
+    }
+
+    /// The bits of `segments` (the batch's first ones), the last used up to
+    /// the header's bit index.
+    fn over(bytes: &'a [u8], h: &Header, segments: Vec<u64>) -> Self {
         let end = (segments.len() as u64 - 1) * SEGMENT_BITS + u64::from(h.bit_index);
-        Ok(Bits {
+        Bits {
             bytes,
             segments,
             pos: 0,
             end,
             ending: (h.coder.low >= 0x4000, u64::from(h.coder.roll) + 1),
             tail: 0,
-        })
+        }
+    }
+
+    /// The stream's bit at `pos`, if the batch holds it.
+    fn at(&self, pos: u64) -> Option<bool> {
+        let seg = *self.segments.get((pos / SEGMENT_BITS) as usize)?;
+        let k = pos % SEGMENT_BITS;
+        (pos < self.end).then(|| self.bytes[(seg + (k >> 3)) as usize] >> (k & 7) & 1 == 1)
     }
 }
 
@@ -176,12 +193,10 @@ const READ_AHEAD: u64 = 64;
 impl BitSource for Bits<'_> {
     #[inline]
     fn bit(&mut self) -> Option<bool> {
-        if self.pos < self.end {
-            let seg = self.segments[(self.pos / SEGMENT_BITS) as usize];
-            let k = self.pos % SEGMENT_BITS;
-            self.pos += 1;
+        if let Some(bit) = self.at(self.pos) {
             // In bounds: every segment was checked when listed.
-            Some(self.bytes[(seg + (k >> 3)) as usize] >> (k & 7) & 1 == 1)
+            self.pos += 1;
+            Some(bit)
         } else {
             self.tail += 1;
             match self.tail {
@@ -196,7 +211,7 @@ impl BitSource for Bits<'_> {
 
 /// The values of one batch, decoded one at a time.
 pub struct BatchValues<'a> {
-    ty: &'a CSeqType,
+    ty: Arc<CSeqType>,
     at: u64,
     header: Header,
     models: Models,
@@ -207,8 +222,8 @@ pub struct BatchValues<'a> {
 
 impl<'a> BatchValues<'a> {
     /// Opens the batch at `at`: reads its header and initial models.
-    pub fn new(bytes: &'a [u8], ty: &'a CSeqType, at: u64) -> Result<Self, FormatError> {
-        let header = Header::read(bytes, ty, at)?;
+    pub fn new(bytes: &'a [u8], ty: Arc<CSeqType>, at: u64) -> Result<Self, FormatError> {
+        let header = Header::read(bytes, &ty, at)?;
         let block = slice(
             bytes,
             header.init_model,
@@ -269,33 +284,124 @@ pub fn decode_batch(
     at: u64,
     out: &mut Vec<Value>,
 ) -> Result<Header, FormatError> {
-    let mut values = BatchValues::new(bytes, ty, at)?;
+    let mut values = BatchValues::new(bytes, Arc::new(ty.clone()), at)?;
     for v in values.by_ref() {
         out.push(v?);
     }
     Ok(values.header)
 }
 
-/// The models a batch's first `count` values leave: decodes them.
-pub fn models_after(
+/// A batch's state after its first values, found by decoding them and
+/// coding them again.
+#[derive(Debug)]
+pub struct Replayed {
+    /// The models after them.
+    pub models: Models,
+    /// The coder's state after them.
+    pub coder: Encoder,
+    /// Bits they take.
+    pub bits: u64,
+    /// The batch's segments.
+    pub segments: Vec<u64>,
+}
+
+/// Where a batch's bits end: a segment, the bits used in it, and the coder
+/// state there.
+pub type BitEnd = (u64, u32, Encoder);
+
+/// Decodes the first `count` values of the batch at `at` and codes them
+/// again from the same models, checking that the bits agree: the models,
+/// coder state and bit position an encoder had after them. With `end`, the
+/// batch is read as if its bits ended there (later segments ignored).
+pub fn replay(
     bytes: &[u8],
     ty: &CSeqType,
     at: u64,
     count: u64,
-) -> Result<Models, FormatError> {
-    let mut values = BatchValues::new(bytes, ty, at)?;
-    values.header.count = count;
-    for v in values.by_ref() {
-        v?;
+    end: Option<BitEnd>,
+) -> Result<Replayed, FormatError> {
+    let err = |what: String| FormatError::new(at, what);
+    let mut h = Header::read(bytes, ty, at)?;
+    let mut segments = h.segments(bytes)?;
+    if let Some((segment, bit, coder)) = end {
+        let i = segments
+            .iter()
+            .position(|&s| s == segment)
+            .ok_or_else(|| err(format!("segment {segment} is not one of the batch")))?;
+        segments.truncate(i + 1);
+        (h.bit_index, h.coder) = (bit, coder);
     }
-    Ok(values.into_models())
+    if count > ty.capacity {
+        return Err(err(format!("{count} values in a batch of {}", ty.capacity)));
+    }
+    let block = slice(
+        bytes,
+        h.init_model,
+        ty.codec.model_size(),
+        "batch initial model",
+    )?;
+    let load = || {
+        ty.codec
+            .load(block)
+            .map_err(|e| FormatError::new(h.init_model, e))
+    };
+    let (mut models, mut shadow) = (load()?, load()?);
+    let reference = Bits::over(bytes, &h, segments.clone());
+    let mut reading = Bits::over(bytes, &h, segments.clone());
+    let mut check = Check {
+        bits: &reference,
+        pos: 0,
+        differs: false,
+    };
+    let mut coder = Encoder::default();
+    if count > 0 {
+        let mut d = Decoder::new(&mut reading);
+        let mut heard = Vec::new();
+        for i in 0..count {
+            heard.clear();
+            ty.codec
+                .decode_heard(&mut models, &mut d, &mut reading, |l, s| heard.push((l, s)))
+                .map_err(|e| err(format!("value {i} of the batch: {e}")))?;
+            for &(l, s) in &heard {
+                ty.codec
+                    .encode_symbol(&mut shadow, l, s, &mut coder, &mut check);
+            }
+        }
+    }
+    if check.differs {
+        return Err(err("the batch's bits are not those of its values".into()));
+    }
+    Ok(Replayed {
+        models,
+        coder,
+        bits: check.pos,
+        segments,
+    })
+}
+
+/// A bit sink comparing what it is given with a batch's bits.
+struct Check<'b, 'a> {
+    bits: &'b Bits<'a>,
+    pos: u64,
+    differs: bool,
+}
+
+impl BitSink for Check<'_, '_> {
+    fn put(&mut self, bit: bool, n: u32) {
+        for _ in 0..n {
+            if self.bits.at(self.pos).is_some_and(|b| b != bit) {
+                self.differs = true;
+            }
+            self.pos += 1;
+        }
+    }
 }
 
 /// A compressed series of a file.
 #[derive(Debug, Clone)]
 pub struct CSeries<'a> {
     bytes: &'a [u8],
-    ty: CSeqType,
+    ty: Arc<CSeqType>,
     list: Vec<u64>,
 }
 
@@ -303,7 +409,11 @@ impl<'a> CSeries<'a> {
     /// The series whose root cell is at `root`.
     pub fn new(bytes: &'a [u8], ty: CSeqType, root: u64) -> Result<Self, FormatError> {
         let list = series::batch_list(bytes, root)?;
-        Ok(CSeries { bytes, ty, list })
+        Ok(CSeries {
+            bytes,
+            ty: Arc::new(ty),
+            list,
+        })
     }
 
     /// Value type, model type and batch size.
@@ -326,7 +436,10 @@ impl<'a> CSeries<'a> {
 
     /// Number of values.
     pub fn len(&self) -> Result<u64, FormatError> {
-        Ok(self.batch_counts()?.iter().sum())
+        self.batch_counts()?
+            .iter()
+            .try_fold(0u64, |n, &c| n.checked_add(c))
+            .ok_or_else(|| FormatError::new(0, "series holds more values than can be counted"))
     }
 
     /// Whether the series holds no value.
@@ -335,11 +448,11 @@ impl<'a> CSeries<'a> {
     }
 
     /// The values in order, decoded one at a time.
-    pub fn iter(&self) -> CSeriesIter<'_> {
+    pub fn iter(&self) -> CSeriesIter<'a> {
         CSeriesIter {
             bytes: self.bytes,
-            ty: &self.ty,
-            batches: self.list.iter(),
+            ty: self.ty.clone(),
+            batches: self.list.clone().into_iter(),
             values: None,
             failed: false,
         }
@@ -349,8 +462,8 @@ impl<'a> CSeries<'a> {
 /// The values of a compressed series in order.
 pub struct CSeriesIter<'a> {
     bytes: &'a [u8],
-    ty: &'a CSeqType,
-    batches: std::slice::Iter<'a, u64>,
+    ty: Arc<CSeqType>,
+    batches: std::vec::IntoIter<u64>,
     values: Option<BatchValues<'a>>,
     failed: bool,
 }
@@ -364,8 +477,8 @@ impl Iterator for CSeriesIter<'_> {
                 self.failed = v.is_err();
                 return Some(v);
             }
-            let &batch = self.batches.next()?;
-            match BatchValues::new(self.bytes, self.ty, batch) {
+            let batch = self.batches.next()?;
+            match BatchValues::new(self.bytes, self.ty.clone(), batch) {
                 Ok(values) => self.values = Some(values),
                 Err(e) => {
                     self.failed = true;
