@@ -93,26 +93,38 @@ impl BitSink for Out<'_> {
     #[inline]
     fn put(&mut self, bit: bool, n: u32) {
         for _ in 0..n {
-            if self.failed.is_some() {
-                // The file could not grow: nothing more is written.
-                return;
-            }
-            let t = &mut self.tail;
-            t.partial |= u8::from(bit) << (t.bit & 7);
-            t.bit += 1;
-            if t.bit & 7 == 0 {
-                let at = t.segment + u64::from(t.bit / 8) - 1;
-                self.w.write(at, &[t.partial]);
-                t.partial = 0;
-                if u64::from(t.bit) == SEGMENT_BITS {
-                    self.next_segment();
-                }
-            }
+            self.one(bit);
+        }
+    }
+
+    #[inline]
+    fn put_bits(&mut self, bits: u32, n: u32) {
+        for i in (0..n).rev() {
+            self.one(bits >> i & 1 == 1);
         }
     }
 }
 
 impl Out<'_> {
+    #[inline]
+    fn one(&mut self, bit: bool) {
+        if self.failed.is_some() {
+            // The file could not grow: nothing more is written.
+            return;
+        }
+        let t = &mut self.tail;
+        t.partial |= u8::from(bit) << (t.bit & 7);
+        t.bit += 1;
+        if t.bit & 7 == 0 {
+            let at = t.segment + u64::from(t.bit / 8) - 1;
+            self.w.write(at, &[t.partial]);
+            t.partial = 0;
+            if u64::from(t.bit) == SEGMENT_BITS {
+                self.next_segment();
+            }
+        }
+    }
+
     fn next_segment(&mut self) {
         match self.w.alloc(SEGMENT_SIZE, 8) {
             Ok(seg) => {

@@ -112,6 +112,17 @@ enum Node {
 }
 
 impl Node {
+    /// The leaf of a value that is one byte coded as is (`char`, `byte`).
+    fn byte_leaf(&self) -> Option<usize> {
+        match self {
+            Node::Bytes {
+                first, width: 1, ..
+            } => Some(*first),
+            Node::Symbol { leaf, bool: false } => Some(*leaf),
+            _ => None,
+        }
+    }
+
     /// Whether values of the node take no wire bytes.
     fn is_empty(&self) -> bool {
         match self {
@@ -454,6 +465,14 @@ fn take<'a>(wire: &'a [u8], pos: &mut usize, n: usize) -> Result<&'a [u8], Strin
     Ok(s)
 }
 
+/// Hands each of `bytes` to `emit` with the leaves from `first` on.
+#[inline]
+fn emit_bytes(first: usize, bytes: &[u8], emit: &mut impl FnMut(usize, u32)) {
+    for (i, &b) in bytes.iter().enumerate() {
+        emit(first + i, u32::from(b));
+    }
+}
+
 /// Walks the packed value at `wire[*pos..]`, checking it, and hands every
 /// symbol to `emit` with its leaf.
 fn walk(
@@ -462,11 +481,6 @@ fn walk(
     pos: &mut usize,
     emit: &mut impl FnMut(usize, u32),
 ) -> Result<(), String> {
-    let bytes = |first: usize, b: &[u8], emit: &mut dyn FnMut(usize, u32)| {
-        for (i, &b) in b.iter().enumerate() {
-            emit(first + i, u32::from(b));
-        }
-    };
     match node {
         Node::Unit => {}
         Node::Symbol { leaf, bool } => {
@@ -480,7 +494,7 @@ fn walk(
                 },
             );
         }
-        Node::Bytes { first, width, .. } => bytes(*first, take(wire, pos, *width)?, emit),
+        Node::Bytes { first, width, .. } => emit_bytes(*first, take(wire, pos, *width)?, emit),
         Node::Seq {
             len, elem, fixed, ..
         } => {
@@ -495,9 +509,16 @@ fn walk(
             if n > MAX_ELEMENTS {
                 return Err(format!("array of {n} elements is too long to compress"));
             }
-            bytes(*len, &n.to_le_bytes(), emit);
-            for _ in 0..n {
-                walk(elem, wire, pos, emit)?;
+            emit_bytes(*len, &n.to_le_bytes(), emit);
+            if let Some(leaf) = elem.byte_leaf() {
+                // Characters and bytes: one symbol each, straight from the wire.
+                for &b in take(wire, pos, n as usize)? {
+                    emit(leaf, u32::from(b));
+                }
+            } else {
+                for _ in 0..n {
+                    walk(elem, wire, pos, emit)?;
+                }
             }
         }
         Node::Record(fields) => {
@@ -599,25 +620,21 @@ impl<S: BitSource, F: FnMut(usize, u32)> Dec<'_, S, F> {
                     return Err(format!("array of {n} elements is longer than allowed"));
                 }
                 self.budget -= n;
+                if let (true, Some(leaf)) = (*chars, elem.byte_leaf()) {
+                    let mut bytes = Vec::with_capacity(n.min(1 << 16) as usize);
+                    for _ in 0..n {
+                        bytes.push(self.symbol(leaf)? as u8);
+                    }
+                    return Ok(Value::Chars {
+                        bytes,
+                        fixed: fixed.is_some(),
+                    });
+                }
                 let mut items = Vec::with_capacity(n.min(4096) as usize);
                 for _ in 0..n {
                     items.push(self.value(elem)?);
                 }
-                if *chars {
-                    let bytes = items
-                        .iter()
-                        .map(|v| match v {
-                            Value::Char(c) => *c,
-                            _ => 0,
-                        })
-                        .collect();
-                    Value::Chars {
-                        bytes,
-                        fixed: fixed.is_some(),
-                    }
-                } else {
-                    Value::Array(items)
-                }
+                Value::Array(items)
             }
             Node::Record(fields) => {
                 let mut out = Vec::with_capacity(fields.len());

@@ -6,7 +6,7 @@
 //! escape for symbols not seen, which are then coded uniformly. Every 16383
 //! symbols the counts become the active ones and start again.
 
-use super::coder::{BitSink, BitSource, Decoder, Encoder, MAX_TOTAL};
+use super::coder::{BitSink, BitSource, Decoder, Encoder, Total, MAX_TOTAL};
 
 /// Symbols coded between two rebuilds of a table.
 pub const REBUILD_EVERY: u32 = MAX_TOTAL - 1;
@@ -31,6 +31,10 @@ pub struct Leaf {
     index: Vec<u32>,
     /// Cumulative counts: entry `i` of `order` covers `cum[i]..cum[i + 1]`.
     cum: Vec<u32>,
+    /// The table's total.
+    total: Total,
+    /// The total of an escaped symbol's uniform code (the symbol count).
+    uniform: Total,
 }
 
 /// Why a leaf cannot be used.
@@ -47,6 +51,8 @@ impl Leaf {
             order: Vec::with_capacity(n + 1),
             index: vec![0; n],
             cum: Vec::with_capacity(n + 2),
+            total: Total::new(1),
+            uniform: Total::new(symbols),
         };
         leaf.rebuild().expect("an empty table is valid");
         leaf
@@ -125,20 +131,26 @@ impl Leaf {
                 self.index[s as usize] = i as u32;
             }
         }
+        self.total = Total::new(sum);
         Ok(())
     }
 
-    fn total(&self) -> u32 {
-        *self.cum.last().expect("at least one entry")
-    }
-
+    #[inline]
     fn count(&mut self, s: u32) -> Result<(), ModelError> {
         if self.c == REBUILD_EVERY {
-            std::mem::swap(&mut self.active, &mut self.freqs);
-            self.rebuild()?;
-            self.freqs.fill(0);
-            self.c = 0;
+            return self.rebuild_and_count(s);
         }
+        self.freqs[s as usize] += 1;
+        self.c += 1;
+        Ok(())
+    }
+
+    #[cold]
+    fn rebuild_and_count(&mut self, s: u32) -> Result<(), ModelError> {
+        std::mem::swap(&mut self.active, &mut self.freqs);
+        self.rebuild()?;
+        self.freqs.fill(0);
+        self.c = 0;
         self.freqs[s as usize] += 1;
         self.c += 1;
         Ok(())
@@ -147,15 +159,14 @@ impl Leaf {
     /// Codes `s` (below `symbols()`).
     #[inline]
     pub fn encode(&mut self, s: u32, e: &mut Encoder, out: &mut impl BitSink) {
-        let n = self.symbols();
-        let tot = self.total();
+        let tot = self.total;
         let i = self.index[s as usize] as usize;
         if i < self.order.len() {
             e.encode(self.cum[i], self.cum[i + 1], tot, out);
         } else {
             let esc = self.order.len() - 1;
             e.encode(self.cum[esc], self.cum[esc + 1], tot, out);
-            e.encode(s, s + 1, n, out);
+            e.encode(s, s + 1, self.uniform, out);
         }
         self.count(s).expect("a writer's own counts stay valid");
     }
@@ -168,14 +179,14 @@ impl Leaf {
         input: &mut impl BitSource,
     ) -> Result<u32, ModelError> {
         let n = self.symbols();
-        let tot = self.total();
+        let tot = self.total;
         let p = d.point(tot).ok_or("compressed bits are corrupt")?;
         let i = self.cum[1..].partition_point(|&c| c <= p);
         let s = self.order[i];
         d.consume(self.cum[i], self.cum[i + 1], tot, input);
         let s = if s == n {
-            let s = d.point(n).ok_or("compressed bits are corrupt")?;
-            d.consume(s, s + 1, n, input);
+            let s = d.point(self.uniform).ok_or("compressed bits are corrupt")?;
+            d.consume(s, s + 1, self.uniform, input);
             s
         } else {
             s
