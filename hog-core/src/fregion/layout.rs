@@ -98,7 +98,21 @@ pub fn hog_series(elem: Type, capacity: u64) -> Type {
             },
         ])
     };
-    let node = Type::Recursive(
+    let node = list_node(tuple(
+        fileref(carray(var("t"), var("c"))),
+        fileref(var("x")),
+    ));
+    let rep = Type::Abs(vec!["t".into(), "c".into()], Box::new(fileref(node)));
+    Type::App(
+        Box::new(Type::Prim("fseq".into(), Some(Box::new(rep)))),
+        vec![elem, Type::Size(capacity)],
+    )
+}
+
+/// A node of a stored list, `^x.(() + cell)`: nil, or a `cell` (a batch
+/// reference and the next node, `x@?`).
+pub fn list_node(cell: Type) -> Type {
+    Type::Recursive(
         "x".into(),
         Box::new(Type::Variant(vec![
             Ctor {
@@ -109,14 +123,9 @@ pub fn hog_series(elem: Type, capacity: u64) -> Type {
             Ctor {
                 name: ".f1".into(),
                 id: 1,
-                ty: tuple(fileref(carray(var("t"), var("c"))), fileref(var("x"))),
+                ty: cell,
             },
         ])),
-    );
-    let rep = Type::Abs(vec!["t".into(), "c".into()], Box::new(fileref(node)));
-    Type::App(
-        Box::new(Type::Prim("fseq".into(), Some(Box::new(rep)))),
-        vec![elem, Type::Size(capacity)],
     )
 }
 

@@ -173,25 +173,8 @@ impl CSeqAppender {
         let nil = w.alloc(NODE_SIZE, 8)?;
         let size = parsed.codec().model_size();
         let init = w.alloc(size, 8)?;
-        let scratch = w.alloc(size, 8)?;
-        let mut s = CSeqAppender {
-            root,
-            models: parsed.codec().fresh(),
-            ty: parsed,
-            node,
-            batch,
-            nil,
-            scratch,
-            count: 0,
-            coder: Encoder::default(),
-            tail: Tail {
-                segment: 0,
-                bit: 0,
-                partial: 0,
-            },
-            block: vec![0; size as usize],
-            broken: false,
-        };
+        let mut s = CSeqAppender::at(root, parsed, node, batch, nil);
+        s.scratch = w.alloc(size, 8)?;
         s.start_batch(w, init)?;
         w.write_u64(node + 8, batch);
         w.write_u64(node + 16, nil);
@@ -207,25 +190,7 @@ impl CSeqAppender {
         let &last = conses
             .last()
             .ok_or_else(|| invalid("compressed series without a batch"))?;
-        let size = ty.codec().model_size();
-        let mut s = CSeqAppender {
-            root,
-            models: ty.codec().fresh(),
-            ty,
-            node: last,
-            batch: w.read_u64(last + 8),
-            nil,
-            scratch: 0,
-            count: 0,
-            coder: Encoder::default(),
-            tail: Tail {
-                segment: 0,
-                bit: 0,
-                partial: 0,
-            },
-            block: vec![0; size as usize],
-            broken: false,
-        };
+        let mut s = CSeqAppender::at(root, ty, last, w.read_u64(last + 8), nil);
         match how {
             Resume::Ended => {
                 let h = Header::read(w.bytes(), &s.ty, s.batch).map_err(invalid)?;
@@ -258,6 +223,30 @@ impl CSeqAppender {
             Resume::At(pos) => s.restore(w, pos)?,
         }
         Ok(s)
+    }
+
+    /// A series at the start of the batch `batch` (of node `node`), its
+    /// state not yet read or written.
+    fn at(root: u64, ty: CSeqType, node: u64, batch: u64, nil: u64) -> Self {
+        let size = ty.codec().model_size() as usize;
+        CSeqAppender {
+            root,
+            models: ty.codec().fresh(),
+            ty,
+            node,
+            batch,
+            nil,
+            scratch: 0,
+            count: 0,
+            coder: Encoder::default(),
+            tail: Tail {
+                segment: 0,
+                bit: 0,
+                partial: 0,
+            },
+            block: vec![0; size],
+            broken: false,
+        }
     }
 
     fn load(&self, w: &Writer, at: u64) -> io::Result<Models> {

@@ -10,7 +10,7 @@
 
 use crate::types::{Ctor, Field, Type};
 
-use super::super::layout::{self, fileref, long, stored_type, unit};
+use super::super::layout::{self, fileref, list_node, long, stored_type};
 
 /// Bits of one bit-buffer segment: 4088 bytes, then the next segment's
 /// offset.
@@ -258,24 +258,10 @@ fn cseq(elem: Type, model: Type, capacity: u64) -> Type {
         field("count", 32, long()),
         field("headBitBuffer", 40, segment),
     ]);
-    let node = Type::Recursive(
-        "x".into(),
-        Box::new(Type::Variant(vec![
-            Ctor {
-                name: ".f0".into(),
-                id: 0,
-                ty: unit(),
-            },
-            Ctor {
-                name: ".f1".into(),
-                id: 1,
-                ty: Type::Struct(vec![
-                    field(".f0", 0, fileref(batch)),
-                    field(".f1", 8, fileref(var("x"))),
-                ]),
-            },
-        ])),
-    );
+    let node = list_node(Type::Struct(vec![
+        field(".f0", 0, fileref(batch)),
+        field(".f1", 8, fileref(var("x"))),
+    ]));
     let rep = Type::Abs(
         vec!["T".into(), "M".into(), "S".into()],
         Box::new(fileref(node)),
