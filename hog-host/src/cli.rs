@@ -92,7 +92,8 @@ flags:
   -c             consolidate equally-typed streams into one file
   -m <dir>       directory of the producer registration sockets and the stat
                  store. default: $HOBBES_STORE_DIR, $TMPDIR, $TMP, /var/tmp, /tmp
-  -z             write compressed series into data files
+  -z             store each statement as a compressed series (hobbes cseq,
+                 as hog -z: any statement type; no log/transactions series)
   --no-recovery  do not resume unfinished streams at start
   --config FILE  read settings from a TOML or YAML file (see config/hog.toml)
   --print-config print the merged settings and exit
