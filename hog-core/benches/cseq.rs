@@ -56,7 +56,7 @@ fn main() {
     let n: u64 = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())
-        .unwrap_or(1_000_000);
+        .unwrap_or(500_000);
     let dir = tempfile::tempdir().unwrap();
     println!("{n} values per run, median of {RUNS} runs");
     println!("| workload | raw store | -z code | -z decode | zstd -3 of raw | raw bytes | -z bytes | zstd bytes |");
