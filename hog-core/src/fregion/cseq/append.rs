@@ -92,37 +92,51 @@ struct Out<'a> {
 impl BitSink for Out<'_> {
     #[inline]
     fn put(&mut self, bit: bool, n: u32) {
-        for _ in 0..n {
-            self.one(bit);
+        let mut n = n;
+        while n > 0 {
+            let k = n.min(32);
+            self.append(if bit { u32::MAX >> (32 - k) } else { 0 }, k);
+            n -= k;
         }
     }
 
     #[inline]
     fn put_bits(&mut self, bits: u32, n: u32) {
-        for i in (0..n).rev() {
-            self.one(bits >> i & 1 == 1);
+        if n > 0 {
+            // First bit at the lowest position: the stream is LSB first.
+            self.append(bits.reverse_bits() >> (32 - n), n);
         }
     }
 }
 
 impl Out<'_> {
+    /// Appends the `n` (≤ 32) low bits of `bits`, lowest first, and stores
+    /// every byte they complete.
     #[inline]
-    fn one(&mut self, bit: bool) {
+    fn append(&mut self, bits: u32, n: u32) {
         if self.failed.is_some() {
             // The file could not grow: nothing more is written.
             return;
         }
-        let t = &mut self.tail;
-        t.partial |= u8::from(bit) << (t.bit & 7);
-        t.bit += 1;
-        if t.bit & 7 == 0 {
-            let at = t.segment + u64::from(t.bit / 8) - 1;
-            self.w.write(at, &[t.partial]);
-            t.partial = 0;
+        let used = self.tail.bit & 7;
+        let mut acc = u64::from(self.tail.partial) | (u64::from(bits) << used);
+        let mut have = used + n;
+        while have >= 8 {
+            let t = &mut self.tail;
+            let at = t.segment + u64::from(t.bit / 8);
+            self.w.write(at, &[acc as u8]);
+            acc >>= 8;
+            have -= 8;
+            t.bit = (t.bit & !7) + 8;
             if u64::from(t.bit) == SEGMENT_BITS {
                 self.next_segment();
+                if self.failed.is_some() {
+                    return;
+                }
             }
         }
+        self.tail.partial = acc as u8;
+        self.tail.bit = (self.tail.bit & !7) + have;
     }
 
     fn next_segment(&mut self) {
