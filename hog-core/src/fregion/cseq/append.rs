@@ -87,6 +87,21 @@ struct Out<'a> {
     w: &'a mut Writer,
     tail: Tail,
     failed: Option<io::Error>,
+    /// The first new segment, linked from the stream's last one only when
+    /// the value is settled: until then readers see the chain the header's
+    /// bit index describes.
+    link: Option<(u64, u64)>,
+}
+
+impl<'a> Out<'a> {
+    fn new(w: &'a mut Writer, tail: Tail) -> Self {
+        Out {
+            w,
+            tail,
+            failed: None,
+            link: None,
+        }
+    }
 }
 
 impl BitSink for Out<'_> {
@@ -142,7 +157,11 @@ impl Out<'_> {
     fn next_segment(&mut self) {
         match self.w.alloc(SEGMENT_SIZE, 8) {
             Ok(seg) => {
-                self.w.write_u64(self.tail.segment + SEGMENT_BYTES, seg);
+                let from = self.tail.segment + SEGMENT_BYTES;
+                match self.link {
+                    None => self.link = Some((from, seg)),
+                    Some(_) => self.w.write_u64(from, seg),
+                }
                 self.tail = Tail {
                     segment: seg,
                     bit: 0,
@@ -161,6 +180,9 @@ impl Out<'_> {
         if self.tail.bit & 7 != 0 {
             let at = self.tail.segment + u64::from(self.tail.bit / 8);
             self.w.write(at, &[self.tail.partial]);
+        }
+        if let Some((from, seg)) = self.link {
+            self.w.write_u64(from, seg);
         }
         Ok(self.tail)
     }
@@ -304,11 +326,7 @@ impl CSeqAppender {
             ));
         }
         let used = self.ty.codec().check(wire).map_err(invalid)?;
-        let mut out = Out {
-            w,
-            tail: self.tail,
-            failed: None,
-        };
+        let mut out = Out::new(w, self.tail);
         let coded = self
             .ty
             .codec()
@@ -347,11 +365,7 @@ impl CSeqAppender {
     }
 
     fn end_batch(&mut self, w: &mut Writer) -> io::Result<()> {
-        let mut out = Out {
-            w,
-            tail: self.tail,
-            failed: None,
-        };
+        let mut out = Out::new(w, self.tail);
         self.coder.flush(&mut out);
         self.tail = out.settle()?;
         self.store_state(w);
@@ -439,11 +453,7 @@ impl CSeqAppender {
         self.tail = cut(w, pos.segment, pos.bit);
         w.publish_u64(pos.node + 16, self.nil);
         if u64::from(pos.bit) == SEGMENT_BITS {
-            let mut out = Out {
-                w,
-                tail: self.tail,
-                failed: None,
-            };
+            let mut out = Out::new(w, self.tail);
             out.next_segment();
             self.tail = out.settle()?;
         }

@@ -98,16 +98,37 @@ impl Header {
     /// Reads and checks the header at `at`.
     pub fn read(bytes: &[u8], ty: &CSeqType, at: u64) -> Result<Header, FormatError> {
         let err = |what: String| FormatError::new(at, what);
+        // A live writer stores bits, then the coder state, then the count:
+        // read the count first, then a state that holds still (one at or
+        // after that count, from which those values decode).
+        let count = u64_at(bytes, at + 32, "batch count")?;
+        std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+        let state = || -> Result<[u32; 4], FormatError> {
+            Ok([
+                u32_at(bytes, at + 16, "batch coder low")?,
+                u32_at(bytes, at + 20, "batch coder high")?,
+                u32_at(bytes, at + 24, "batch coder roll")?,
+                u32_at(bytes, at + 28, "batch bit index")?,
+            ])
+        };
+        let mut st = state()?;
+        for _ in 0..64 {
+            let again = state()?;
+            if again == st {
+                break;
+            }
+            st = again;
+        }
         let h = Header {
             init_model: u64_at(bytes, at, "batch initial model")?,
             scratch_model: u64_at(bytes, at + 8, "batch live model")?,
             coder: Encoder {
-                low: u32_at(bytes, at + 16, "batch coder low")?,
-                high: u32_at(bytes, at + 20, "batch coder high")?,
-                roll: u32_at(bytes, at + 24, "batch coder roll")?,
+                low: st[0],
+                high: st[1],
+                roll: st[2],
             },
-            bit_index: u32_at(bytes, at + 28, "batch bit index")?,
-            count: u64_at(bytes, at + 32, "batch count")?,
+            bit_index: st[3],
+            count,
             head: u64_at(bytes, at + 40, "batch bit segments")?,
         };
         if h.count > ty.capacity {
