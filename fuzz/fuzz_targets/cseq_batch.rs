@@ -34,7 +34,10 @@ fn types() -> Vec<Type> {
         prim("bool"),
         prim("unit"),
         arr(prim("char")),
-        Type::Struct(vec![field(".f0", prim("int")), field(".f1", arr(prim("char")))]),
+        Type::Struct(vec![
+            field(".f0", prim("int")),
+            field(".f1", arr(prim("char"))),
+        ]),
         Type::Variant(vec![
             ctor("A", 0, prim("unit")),
             ctor("B", 1, prim("unit")),
@@ -58,7 +61,7 @@ fuzz_target!(|data: &[u8]| {
     let wire = &all[pick as usize % all.len()];
     let ty = cseq_type(wire, 64).expect("a compressible type");
     let ty: CSeqType = CSeqType::of(&ty).expect("cseq").expect("readable");
-    let Ok(values) = BatchValues::new(bytes, &ty, 0) else {
+    let Ok(values) = BatchValues::new(bytes, std::sync::Arc::new(ty), 0) else {
         return;
     };
     for v in values.take(MAX_VALUES) {
