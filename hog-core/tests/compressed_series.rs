@@ -364,3 +364,37 @@ fn coding_the_cpp_hogs_values_again_gives_its_bits_exactly() {
     }
     assert_eq!(batches, 5);
 }
+
+#[test]
+fn a_malformed_value_fails_part_way_and_the_series_continues_once_restored() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.db");
+    let wire = Type::Array(Box::new(Type::prim("char")));
+    let string = |s: &str| [(s.len() as u64).to_le_bytes().to_vec(), s.into()].concat();
+    let mut w = Writer::create(&path, 4096).unwrap();
+    let mut s = CSeqAppender::create(&mut w, "x", &cseq_type(&wire, 1_000).unwrap()).unwrap();
+    for i in 0..50 {
+        s.append(&mut w, &string(&format!("v{i}"))).unwrap();
+    }
+    let pos = s.position();
+    // Announces 9 characters, holds 3: fails after coding some symbols.
+    let short = [9u64.to_le_bytes().to_vec(), b"abc".to_vec()].concat();
+    let e = s.append(&mut w, &short).unwrap_err().to_string();
+    assert!(e.contains("longer than its record"), "{e}");
+    let e = s.append(&mut w, &string("next")).unwrap_err().to_string();
+    assert!(e.contains("must be restored"), "{e}");
+    s.restore(&mut w, pos).unwrap();
+    for i in 50..100 {
+        s.append(&mut w, &string(&format!("v{i}"))).unwrap();
+    }
+    s.finish(&mut w).unwrap();
+    w.finish().unwrap();
+    let back = decode_all(std::fs::read(&path).unwrap()).unwrap();
+    let want: Vec<Value> = (0..100)
+        .map(|i| Value::Chars {
+            bytes: format!("v{i}").into_bytes(),
+            fixed: false,
+        })
+        .collect();
+    assert_eq!(back, want);
+}

@@ -281,10 +281,7 @@ impl LogFile {
                 ));
             }
         }
-        let compressed = schema
-            .plans
-            .iter()
-            .any(|(_, p, _)| matches!(p, Plan::Coded));
+        let compressed = schema.order.is_none();
         let (cell, record, fresh) = match CommitCell::load(&w) {
             Some(Ok((cell, record))) => (cell, record, false),
             Some(Err(e)) => return Err(format!("{}: {e}", path.display())),

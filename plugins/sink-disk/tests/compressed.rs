@@ -60,26 +60,6 @@ fn manual_commit_statements_round_trip_compressed() {
 }
 
 #[test]
-fn record_statements_get_the_cpp_hogs_series_types() {
-    // The C++ hog -z file's statements, as the producer declared them: the
-    // series types we write are the ones in that file, byte for byte.
-    let want = golden("fregion/local_compressed_VecZ.json");
-    let file = common::testdata().join("fregion/local_compressed_VecZ.log");
-    let r = read(&file);
-    for name in ["z_pair", "z_str", "z_rec", "z_packed"] {
-        let b = r.binding(name).unwrap();
-        let BindingKind::Compressed(ty) = r.kind(b).unwrap() else {
-            panic!("{name}")
-        };
-        let ours = hog_core::fregion::cseq::cseq_type(&ty.elem, 10_000).unwrap();
-        assert_eq!(
-            common::hex(&ours.encode()),
-            want["bindings"][name]["type_hex"].as_str().unwrap()
-        );
-    }
-}
-
-#[test]
 fn batches_end_on_close_and_a_killed_file_reads_to_its_last_value() {
     let dir = tempfile::tempdir().unwrap();
     let stream = long_stream("G", 1, 100, CommitMethod::Auto);

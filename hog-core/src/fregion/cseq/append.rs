@@ -231,7 +231,10 @@ impl CSeqAppender {
             Resume::Ended => {
                 let h = Header::read(w.bytes(), &s.ty, s.batch).map_err(invalid)?;
                 s.scratch = h.scratch_model;
-                s.models = s.load(w, h.scratch_model)?;
+                s.models =
+                    s.ty.codec()
+                        .load_at(w.bytes(), h.scratch_model, "batch live model")
+                        .map_err(invalid)?;
                 s.next_batch(w)?;
             }
             Resume::Open => {
@@ -285,13 +288,6 @@ impl CSeqAppender {
         }
     }
 
-    fn load(&self, w: &Writer, at: u64) -> io::Result<Models> {
-        let size = self.ty.codec().model_size();
-        let block =
-            super::super::error::slice(w.bytes(), at, size, "model block").map_err(invalid)?;
-        self.ty.codec().load(block).map_err(invalid)
-    }
-
     /// Offset of the root cell.
     pub fn root(&self) -> u64 {
         self.root
@@ -316,23 +312,20 @@ impl CSeqAppender {
     }
 
     /// Codes the packed value at the start of `wire` and publishes it;
-    /// returns the bytes it took. A malformed value is refused before
-    /// anything is coded. Should the file fail to grow part way, the series
-    /// refuses further values until it is [restored](Self::restore).
+    /// returns the bytes it took. A value that fails part way (malformed,
+    /// or the file could not grow) leaves the series refusing values until
+    /// it is [restored](Self::restore).
     pub fn append(&mut self, w: &mut Writer, wire: &[u8]) -> io::Result<usize> {
-        if self.broken {
-            return Err(io::Error::other(
-                "an earlier value failed part way; the series must be restored",
-            ));
-        }
-        let used = self.ty.codec().check(wire).map_err(invalid)?;
+        self.usable()?;
+        self.broken = true;
         let mut out = Out::new(w, self.tail);
         let coded = self
             .ty
             .codec()
             .encode(wire, &mut self.models, &mut self.coder, &mut out);
-        debug_assert_eq!(coded.as_ref().ok(), Some(&used));
-        self.broken = true;
+        // A value that failed is not settled: its bits stay past the
+        // header's bit index, its segment unlinked, until restored.
+        let used = coded.map_err(invalid)?;
         self.tail = out.settle()?;
         self.count += 1;
         self.store_state(w);
@@ -347,12 +340,17 @@ impl CSeqAppender {
     /// Ends the open batch so that all of it decodes, and saves the models
     /// (closing the series; append no more after it).
     pub fn finish(&mut self, w: &mut Writer) -> io::Result<()> {
+        self.usable()?;
+        self.end_batch(w)
+    }
+
+    fn usable(&self) -> io::Result<()> {
         if self.broken {
             return Err(io::Error::other(
                 "an earlier value failed part way; the series must be restored",
             ));
         }
-        self.end_batch(w)
+        Ok(())
     }
 
     fn store_state(&self, w: &mut Writer) {
@@ -418,6 +416,10 @@ impl CSeqAppender {
     /// clears later bits, unlinks later segments and batches, and continues
     /// from there.
     pub fn restore(&mut self, w: &mut Writer, pos: CSeqPosition) -> io::Result<()> {
+        if !self.broken && self.position() == pos {
+            // Already there, nothing after it.
+            return Ok(());
+        }
         let bad = |what: &str| invalid(format!("cannot restore a compressed series: {what}"));
         let nodes = node_list(w.bytes(), self.root).map_err(invalid)?;
         if !nodes[..nodes.len() - 1].contains(&pos.node) {

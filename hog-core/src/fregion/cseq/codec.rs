@@ -10,6 +10,7 @@
 
 use crate::types::{Ctor, Type, Value};
 
+use super::super::error::{slice, FormatError};
 use super::super::layout::{self, app_name};
 use super::coder::{BitSink, BitSource, Decoder, Encoder};
 use super::model::{leaf_bytes, Leaf};
@@ -151,6 +152,13 @@ pub struct Codec {
 #[derive(Debug, Clone)]
 pub struct Models(Vec<Leaf>);
 
+impl Models {
+    /// Codes symbol `s` with leaf `leaf` (replaying what a decoder heard).
+    pub fn encode(&mut self, leaf: usize, s: u32, e: &mut Encoder, out: &mut impl BitSink) {
+        self.0[leaf].encode(s, e, out);
+    }
+}
+
 impl Codec {
     /// The codec of values of type `t` with models of type `m`, checking
     /// that `m` is a model of `t`.
@@ -194,17 +202,16 @@ impl Codec {
         }
     }
 
-    /// Checks the packed value at the start of `wire` without coding it;
-    /// returns the bytes it takes.
-    pub fn check(&self, wire: &[u8]) -> Result<usize, String> {
-        let mut pos = 0;
-        walk(&self.root, wire, &mut pos, &mut |_, _| {})?;
-        Ok(pos)
+    /// Models loaded from the persisted block at `at` of a file's bytes
+    /// (`what` names it in errors).
+    pub fn load_at(&self, bytes: &[u8], at: u64, what: &str) -> Result<Models, FormatError> {
+        let block = slice(bytes, at, self.model_size, what)?;
+        self.load(block).map_err(|e| FormatError::new(at, e))
     }
 
     /// Codes the packed value at the start of `wire`; returns the bytes it
-    /// took. A value that fails [`check`](Self::check) fails here part way,
-    /// with some of its symbols coded.
+    /// took. A malformed value fails part way, with some of its symbols
+    /// coded (the models have moved on: the caller takes the series back).
     pub fn encode(
         &self,
         wire: &[u8],
@@ -246,18 +253,6 @@ impl Codec {
             on,
         }
         .value(&self.root)
-    }
-
-    /// Codes symbol `s` with leaf `leaf` (replaying what a decoder heard).
-    pub fn encode_symbol(
-        &self,
-        models: &mut Models,
-        leaf: usize,
-        s: u32,
-        e: &mut Encoder,
-        out: &mut impl BitSink,
-    ) {
-        models.0[leaf].encode(s, e, out);
     }
 }
 

@@ -17,7 +17,5 @@ pub mod schema;
 
 pub use append::{CSeqAppender, CSeqPosition, Resume};
 pub use codec::{Codec, Models};
-pub use read::{
-    decode_batch, replay, BatchValues, CSeqType, CSeries, CSeriesIter, Header, Replayed,
-};
+pub use read::{replay, BatchValues, CSeqType, CSeries, CSeriesIter, Header, Replayed};
 pub use schema::{cseq_type, element_type, model_type};

@@ -245,16 +245,9 @@ impl<'a> BatchValues<'a> {
     /// Opens the batch at `at`: reads its header and initial models.
     pub fn new(bytes: &'a [u8], ty: Arc<CSeqType>, at: u64) -> Result<Self, FormatError> {
         let header = Header::read(bytes, &ty, at)?;
-        let block = slice(
-            bytes,
-            header.init_model,
-            ty.codec.model_size(),
-            "batch initial model",
-        )?;
         let models = ty
             .codec
-            .load(block)
-            .map_err(|e| FormatError::new(header.init_model, e))?;
+            .load_at(bytes, header.init_model, "batch initial model")?;
         let bits = Bits::new(bytes, &header)?;
         Ok(BatchValues {
             ty,
@@ -265,16 +258,6 @@ impl<'a> BatchValues<'a> {
             decoder: None,
             done: 0,
         })
-    }
-
-    /// The batch's header.
-    pub fn header(&self) -> &Header {
-        &self.header
-    }
-
-    /// The models after the values decoded so far.
-    pub fn into_models(self) -> Models {
-        self.models
     }
 }
 
@@ -296,20 +279,6 @@ impl Iterator for BatchValues<'_> {
         }
         Some(v.map_err(|e| FormatError::new(self.at, format!("value {i} of the batch: {e}"))))
     }
-}
-
-/// The values of the batch at `at`, appended to `out`; returns its header.
-pub fn decode_batch(
-    bytes: &[u8],
-    ty: &CSeqType,
-    at: u64,
-    out: &mut Vec<Value>,
-) -> Result<Header, FormatError> {
-    let mut values = BatchValues::new(bytes, Arc::new(ty.clone()), at)?;
-    for v in values.by_ref() {
-        out.push(v?);
-    }
-    Ok(values.header)
 }
 
 /// A batch's state after its first values, found by decoding them and
@@ -355,18 +324,10 @@ pub fn replay(
     if count > ty.capacity {
         return Err(err(format!("{count} values in a batch of {}", ty.capacity)));
     }
-    let block = slice(
-        bytes,
-        h.init_model,
-        ty.codec.model_size(),
-        "batch initial model",
-    )?;
-    let load = || {
-        ty.codec
-            .load(block)
-            .map_err(|e| FormatError::new(h.init_model, e))
-    };
-    let (mut models, mut shadow) = (load()?, load()?);
+    let mut models = ty
+        .codec
+        .load_at(bytes, h.init_model, "batch initial model")?;
+    let mut shadow = models.clone();
     let reference = Bits::over(bytes, &h, segments.clone());
     let mut reading = Bits::over(bytes, &h, segments.clone());
     let mut check = Check {
@@ -384,8 +345,7 @@ pub fn replay(
                 .decode_heard(&mut models, &mut d, &mut reading, |l, s| heard.push((l, s)))
                 .map_err(|e| err(format!("value {i} of the batch: {e}")))?;
             for &(l, s) in &heard {
-                ty.codec
-                    .encode_symbol(&mut shadow, l, s, &mut coder, &mut check);
+                shadow.encode(l, s, &mut coder, &mut check);
             }
         }
     }
