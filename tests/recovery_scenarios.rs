@@ -7,8 +7,7 @@
 //!    order per producer kept;
 //! 2. the producer killed: what it committed arrives exactly once as a
 //!    gap-free prefix of whole transactions, and the successor's records
-//!    all arrive exactly once (that the predecessor's data precedes the
-//!    successor's at the receiver is an ignored test: it does not hold);
+//!    all arrive exactly once, after the predecessor's;
 //! 3. the receiver killed and restarted while the sender spools: nothing
 //!    lost or repeated;
 //! 4. producer and sender killed, the sender restarted, then a new producer:
@@ -290,12 +289,13 @@ impl Held {
             .values()
             .map(|(id, _)| self.lines[id].0)
             .min();
-        if let (Some(last), Some(first)) = (last, first) {
-            assert!(
-                last < first,
-                "producer {after}'s data (line {first}) precedes its predecessor {before}'s (line {last})"
-            );
-        }
+        let (Some(last), Some(first)) = (last, first) else {
+            panic!("producer {before} or its successor {after} delivered nothing");
+        };
+        assert!(
+            last < first,
+            "producer {after}'s data (line {first}) precedes its predecessor {before}'s (line {last})"
+        );
     }
 }
 
@@ -373,9 +373,9 @@ fn a_killed_producer_s_committed_prefix_and_all_of_its_successor_arrive_exactly_
 }
 
 /// The order of a killed producer's data and its successor's across the
-/// hop: the successor is drained into the sender's spool only after its
-/// predecessor, but each stream is shipped on its own connection, so at
-/// the receiver the successor's segments can land first.
+/// hop: each stream is shipped on its own connection, and the sender
+/// starts a successor only once the earlier streams of its group have
+/// reached the receiver, so the predecessor's data lands first.
 #[test]
 fn a_killed_producer_s_data_precedes_its_successor_s_at_the_receiver() {
     let rig = Rig::new("ORDER");

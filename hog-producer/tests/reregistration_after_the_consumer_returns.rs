@@ -111,10 +111,11 @@ fn nothing_is_registered_again_while_hog_is_there() {
         fill(&mut w, 11);
     });
     let name = rx.recv().unwrap();
-    hog.wait_for(0, 21);
+    let registration = hog.wait_for(0, 21);
+    assert_eq!(registration.len(), 21);
     std::thread::sleep(Duration::from_millis(100)); // ~10 probes while blocked
     assert!(!producer.is_finished(), "the writer waits for room");
-    assert_eq!(hog.received(), [hog.wait_for(0, 21)], "no re-registration");
+    assert_eq!(hog.received(), [registration], "no re-registration");
     let region = attach(&name);
     let mut reader = Drain::attach(&region.ring(), 0);
     support::wait_until(10, "the producer to finish", || {

@@ -182,7 +182,7 @@ impl<'a> Ring<'a> {
     }
 
     /// Writer side: blocks until slot `wi` may be written, as `storage.H`
-    /// does: a growing busy back-off (`backoff` persists per writer), then
+    /// does: a growing busy back-off (from `backoff`, which it doubles), then
     /// a wait announced in `wstate`; `on_timeout` runs every 10 ms of
     /// waiting (the producer's reconnect probe).
     pub fn reserve(

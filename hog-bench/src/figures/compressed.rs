@@ -4,19 +4,16 @@
 //! records and how many bytes it leaves. Both hogs' files are read back and
 //! checked record by record, the compressed one by decoding every value.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use hog_core::wire::v2::Codec;
 
+use crate::figures::local::{local_run, MIB};
 use crate::figures::metric::Unit;
 use crate::harness::bench::Bench;
-use crate::harness::hog::HogProcess;
-use crate::harness::procfs::cpu_seconds;
-use crate::harness::verify::{data_files, output_bytes, tally};
+use crate::harness::verify::{data_files, output_bytes};
 use crate::workload::Workload;
 
-const MIB: f64 = (1u64 << 20) as f64;
 /// The zstd level compared with (the v2 protocol's).
 const ZSTD_LEVEL: i32 = 3;
 
@@ -35,46 +32,15 @@ pub fn measure(b: &mut Bench) -> Result<(), String> {
     Ok(())
 }
 
-/// What one local-mode run measured.
-struct Drained {
-    /// First record to the file holding the last.
-    seconds: f64,
-    hog_cpu: f64,
-    bytes: u64,
-    files: Vec<PathBuf>,
-    dir: PathBuf,
-}
-
-fn drain(b: &mut Bench, w: Workload, flags: &[&str]) -> Result<Drained, String> {
-    let n = b.records(w);
-    let dir = b.run_dir(&format!("store-{w}{}", flags.concat()))?;
-    let hog = HogProcess::local_with(&b.hog, &dir, &b.group, flags)?;
-    let cpu0 = cpu_seconds(hog.pid()).ok_or("hog's CPU time")?;
-    let mut p = b.start_producer(&b.producer_run(&dir, w, n, &["--wait-drained"]))?;
-    let drained = p.event("drained", b.timeout(n))?;
-    let cpu1 = cpu_seconds(hog.pid()).ok_or("hog's CPU time")?;
-    let logged = p.event("logged", b.timeout(0))?;
-    p.finish(b.timeout(0))?;
-    hog.await_closed_streams(1, b.timeout(0))?;
-    hog.stop()?;
-    tally(&dir, w, n)?.exact(n)?;
-    Ok(Drained {
-        seconds: (drained.num("t")? - logged.num("first")?) / 1e9,
-        hog_cpu: cpu1 - cpu0,
-        bytes: output_bytes(&dir),
-        files: data_files(&dir),
-        dir,
-    })
-}
-
 fn one_run(b: &mut Bench, w: Workload) -> Result<(), String> {
     let n = b.records(w) as f64;
-    let raw = drain(b, w, &[])?;
-    let z = drain(b, w, &["-z"])?;
+    let raw = local_run(b, w, &[])?;
+    let z = local_run(b, w, &["-z"])?;
+    let (raw_bytes, z_bytes) = (output_bytes(&raw.dir), output_bytes(&z.dir));
 
     // zstd of the raw file, as one would compress it after the fact.
     let (mut zstd_bytes, mut zstd_seconds) = (0u64, 0f64);
-    for f in &raw.files {
+    for f in &data_files(&raw.dir) {
         let bytes = std::fs::read(f).map_err(|e| format!("{}: {e}", f.display()))?;
         let t = Instant::now();
         zstd_bytes += Codec::Zstd.compress(&bytes, ZSTD_LEVEL).len() as u64;
@@ -117,14 +83,14 @@ fn one_run(b: &mut Bench, w: Workload) -> Result<(), String> {
         &k("raw.mib"),
         &l("raw: file bytes"),
         Unit::MiB,
-        raw.bytes as f64 / MIB,
+        raw_bytes as f64 / MIB,
     );
     b.record(
         8,
         &k("z.mib"),
         &l("-z: file bytes"),
         Unit::MiB,
-        z.bytes as f64 / MIB,
+        z_bytes as f64 / MIB,
     );
     b.record(
         8,
@@ -138,14 +104,14 @@ fn one_run(b: &mut Bench, w: Workload) -> Result<(), String> {
         &k("z.ratio"),
         &l("-z file / raw file"),
         Unit::OneTo,
-        z.bytes as f64 / raw.bytes as f64,
+        z_bytes as f64 / raw_bytes as f64,
     );
     b.record(
         8,
         &k("zstd.ratio"),
         &l("zstd -3 / raw file"),
         Unit::OneTo,
-        zstd_bytes as f64 / raw.bytes as f64,
+        zstd_bytes as f64 / raw_bytes as f64,
     );
     b.clean(&raw.dir);
     b.clean(&z.dir);

@@ -14,11 +14,14 @@ use crate::figures::metric::Unit;
 use crate::figures::producer_alone::alone_seconds;
 use crate::harness::bench::Bench;
 use crate::harness::hog::HogProcess;
-use crate::harness::procfs::{cpu_seconds, MemorySampler};
+use std::path::PathBuf;
+
+use crate::harness::procfs::{cpu_seconds, Memory, MemorySampler};
 use crate::harness::verify::{output_bytes, tally};
 use crate::workload::Workload;
 
-const MIB: f64 = (1u64 << 20) as f64;
+/// Bytes of a mebibyte.
+pub const MIB: f64 = (1u64 << 20) as f64;
 
 /// Measures figure 2 for every workload.
 pub fn measure(b: &mut Bench) -> Result<(), String> {
@@ -32,11 +35,28 @@ pub fn measure(b: &mut Bench) -> Result<(), String> {
     Ok(())
 }
 
-fn one_run(b: &mut Bench, w: Workload) -> Result<(), String> {
+/// What one local-mode run measured.
+pub struct LocalRun {
+    /// The run's directory (its output under it).
+    pub dir: PathBuf,
+    /// The producer's first and last record (ns, its clock).
+    pub first: f64,
+    pub last: f64,
+    /// First record to the file holding the last, in seconds.
+    pub seconds: f64,
+    /// hog's CPU over that span, in seconds.
+    pub hog_cpu: f64,
+    /// hog's peak memory.
+    pub peak: Memory,
+}
+
+/// A fresh local-mode hog (with `flags`) in a new run directory, the
+/// producer logging the workload's records until hog has drained them all;
+/// hog stopped and its output checked record by record.
+pub fn local_run(b: &mut Bench, w: Workload, flags: &[&str]) -> Result<LocalRun, String> {
     let n = b.records(w);
-    let alone = alone_seconds(b, w, n, &["--drainer"])?;
-    let dir = b.run_dir(&format!("local-{w}"))?;
-    let hog = HogProcess::local(&b.hog, &dir, &b.group)?;
+    let dir = b.run_dir(&format!("local-{w}{}", flags.concat()))?;
+    let hog = HogProcess::local_with(&b.hog, &dir, &b.group, flags)?;
     let memory = MemorySampler::start(hog.pid());
     let cpu0 = cpu_seconds(hog.pid()).ok_or("hog's CPU time")?;
     let mut p = b.start_producer(&b.producer_run(&dir, w, n, &["--wait-drained"]))?;
@@ -48,10 +68,23 @@ fn one_run(b: &mut Bench, w: Workload) -> Result<(), String> {
     let peak = memory.finish();
     hog.stop()?;
     tally(&dir, w, n)?.exact(n)?;
-
     let first = logged.num("first")?;
-    let empty = (drained.num("t")? - first) / 1e9;
-    let producing = (logged.num("last")? - first) / 1e9;
+    Ok(LocalRun {
+        dir,
+        first,
+        last: logged.num("last")?,
+        seconds: (drained.num("t")? - first) / 1e9,
+        hog_cpu: cpu1 - cpu0,
+        peak,
+    })
+}
+
+fn one_run(b: &mut Bench, w: Workload) -> Result<(), String> {
+    let n = b.records(w);
+    let alone = alone_seconds(b, w, n, &["--drainer"])?;
+    let run = local_run(b, w, &[])?;
+    let (empty, peak, dir) = (run.seconds, run.peak, run.dir);
+    let producing = (run.last - run.first) / 1e9;
     let k = |what: &str| format!("local.{w}.{what}");
     let l = |what: &str| format!("local {w}: {what}");
     b.record(
@@ -68,7 +101,7 @@ fn one_run(b: &mut Bench, w: Workload) -> Result<(), String> {
         Unit::PerS,
         n as f64 / empty,
     );
-    b.record(2, &k("hog_cpu_s"), &l("hog CPU"), Unit::S, cpu1 - cpu0);
+    b.record(2, &k("hog_cpu_s"), &l("hog CPU"), Unit::S, run.hog_cpu);
     b.record(
         2,
         &k("peak_rss_mib"),

@@ -209,7 +209,6 @@ async fn accept(
 }
 
 impl Manager {
-    /// Re-attaches the regions of unfinished streams of `groups`.
     /// Loads the shared-memory streams of `groups` that earlier hogs left
     /// unfinished.
     async fn load_unfinished(&mut self, groups: &[String]) {
@@ -233,7 +232,10 @@ impl Manager {
     async fn resume(&mut self) {
         let store = self.context.fanout.store().clone();
         let session = self.context.fanout.session_id();
-        let mut streams: Vec<UnfinishedStream> = self.unfinished.values().cloned().collect();
+        // Taken: a producer re-registering one of these regions later must
+        // not be handed the cursor read at start.
+        let mut streams: Vec<UnfinishedStream> =
+            std::mem::take(&mut self.unfinished).into_values().collect();
         streams.sort_by_key(|s| s.stream.id);
         for stream in streams {
             let group = stream.stream.group.to_string();

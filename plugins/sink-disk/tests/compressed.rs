@@ -126,30 +126,19 @@ fn append_uncommitted(path: &std::path::Path, values: std::ops::Range<i64>) {
 #[test]
 fn appends_after_the_last_commit_are_taken_back_even_across_batches() {
     let dir = tempfile::tempdir().unwrap();
-    let stream = long_stream("G", 1, 100, CommitMethod::Auto);
-    let mut s = sink(dir.path(), json!({"compress": true}));
-    s.open_stream(&stream).unwrap();
-    assert_eq!(write(&mut s, &stream, 0, &long_txns(0, 9_990, 1)), 9_990);
-    let path = s.file_of(1).unwrap().to_path_buf();
-    s.abandon();
-    // Junk that ends the batch and starts another.
-    append_uncommitted(&path, -5_000..-4_980);
-    assert_eq!(longs(&path).len(), 9_990 + 20, "the junk is visible");
-
-    let mut s = sink(dir.path(), json!({"compress": true}));
-    assert_eq!(s.open_stream(&stream).unwrap(), 9_990);
-    assert_eq!(longs(&path), (0..9_990).collect::<Vec<_>>(), "taken back");
-    assert_eq!(
-        write(&mut s, &stream, 9_990, &long_txns(9_990, 20_500, 1)),
-        20_500
+    let path = common::junk_after_the_last_commit_is_taken_back(
+        dir.path(),
+        json!({"compress": true}),
+        append_uncommitted,
     );
-    s.shutdown().unwrap();
-    let r = read(&path);
     assert_eq!(
-        r.compressed("seq").unwrap().batch_counts().unwrap(),
+        read(&path)
+            .compressed("seq")
+            .unwrap()
+            .batch_counts()
+            .unwrap(),
         [10_000, 10_000, 500]
     );
-    assert_eq!(longs(&path), (0..20_500).collect::<Vec<_>>());
 }
 
 #[test]

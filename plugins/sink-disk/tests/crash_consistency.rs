@@ -65,24 +65,8 @@ fn append_uncommitted(path: &std::path::Path, values: std::ops::Range<i64>) {
 #[test]
 fn appends_after_the_last_commit_are_rolled_back_even_across_batches() {
     let dir = tempfile::tempdir().unwrap();
-    let stream = long_stream("G", 1, 100, CommitMethod::Auto);
-    let mut s = sink(dir.path(), json!({}));
-    s.open_stream(&stream).unwrap();
-    assert_eq!(write(&mut s, &stream, 0, &long_txns(0, 9_990, 1)), 9_990);
-    let path = s.file_of(1).unwrap().to_path_buf();
-    s.abandon();
-    // Half a batch of junk that crosses into a new series batch.
-    append_uncommitted(&path, -5_000..-4_980);
-    assert_eq!(longs(&path).len(), 9_990 + 20, "the junk is visible");
-
-    let mut s = sink(dir.path(), json!({}));
-    assert_eq!(s.open_stream(&stream).unwrap(), 9_990);
-    assert_eq!(longs(&path), (0..9_990).collect::<Vec<_>>(), "rolled back");
-    assert_eq!(
-        write(&mut s, &stream, 9_990, &long_txns(9_990, 20_500, 1)),
-        20_500
-    );
-    s.shutdown().unwrap();
+    let path =
+        common::junk_after_the_last_commit_is_taken_back(dir.path(), json!({}), append_uncommitted);
     let r = read(&path);
     assert_eq!(
         r.series("seq")
@@ -91,7 +75,6 @@ fn appends_after_the_last_commit_are_rolled_back_even_across_batches() {
             .unwrap(),
         [500, 10_000, 10_000]
     );
-    assert_eq!(longs(&path), (0..20_500).collect::<Vec<_>>());
     let log = common::values(&r, "log");
     assert_eq!(log.len(), 20_500);
     assert!(log

@@ -195,6 +195,12 @@ impl Session {
         {
             match Message::decode(&frame).map_err(|e| e.to_string())? {
                 Message::Segment(seg) => {
+                    if seg.end_seq() <= self.mark {
+                        // Resent after a lost ack: held already, not opened.
+                        conn.write_frame(&Message::Ack { mark: self.mark }.encode())
+                            .map_err(|e| e.to_string())?;
+                        continue;
+                    }
                     let payload = seg.open(config.max_segment.0).map_err(|e| e.to_string())?;
                     if seg.first_seq > self.mark {
                         return Err(format!(

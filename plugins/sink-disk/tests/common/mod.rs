@@ -200,3 +200,33 @@ pub fn data_files(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// 9 990 `long` records written, hog killed, then `junk` (20 values that
+/// cross into a new batch) appended without a commit, as a hog killed
+/// between two commits leaves it: a restarted sink (with `options`) takes
+/// the junk back and continues to 20 500. Returns the file.
+pub fn junk_after_the_last_commit_is_taken_back(
+    dir: &Path,
+    options: Json,
+    junk: impl Fn(&Path, std::ops::Range<i64>),
+) -> PathBuf {
+    let stream = long_stream("G", 1, 100, CommitMethod::Auto);
+    let mut s = sink(dir, options.clone());
+    s.open_stream(&stream).unwrap();
+    assert_eq!(write(&mut s, &stream, 0, &long_txns(0, 9_990, 1)), 9_990);
+    let path = s.file_of(1).unwrap().to_path_buf();
+    s.abandon();
+    junk(&path, -5_000..-4_980);
+    assert_eq!(longs(&path).len(), 9_990 + 20, "the junk is visible");
+
+    let mut s = sink(dir, options);
+    assert_eq!(s.open_stream(&stream).unwrap(), 9_990);
+    assert_eq!(longs(&path), (0..9_990).collect::<Vec<_>>(), "taken back");
+    assert_eq!(
+        write(&mut s, &stream, 9_990, &long_txns(9_990, 20_500, 1)),
+        20_500
+    );
+    s.shutdown().unwrap();
+    assert_eq!(longs(&path), (0..20_500).collect::<Vec<_>>());
+    path
+}
