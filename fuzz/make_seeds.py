@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the seed corpus (corpus/<target>/seed-*) from the golden regions
-in shared/testdata/hobbes/shm: the regions themselves, their meta blocks,
+in testdata/hobbes/shm: the regions themselves, their meta blocks,
 their statement type descriptions, and one value of each statement."""
 
 import hashlib
@@ -10,7 +10,7 @@ import struct
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
-SHM = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parent.parent / "shared/testdata/hobbes/shm"
+SHM = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parent / "testdata/hobbes/shm"
 
 
 def write(target, name, data):

@@ -306,7 +306,7 @@ fn compressed_hog_killed_mid_stream_continues_its_compressed_series_exactly() {
 #[test]
 fn hog_cat_and_ls_read_files_of_the_cpp_hog_and_of_fregion_h() {
     let golden =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/hobbes/fregion");
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/hobbes/fregion");
     let run = |args: &[&str]| {
         let out = hog().args(args).output().unwrap();
         (

@@ -15,7 +15,7 @@ use hog_core::wire::legacy;
 use support::{cpu_ticks, plugin_library, wait_until, write, Hog};
 
 fn capture(name: &str) -> (Vec<u8>, serde_json::Value) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/hobbes/wire");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/hobbes/wire");
     let bytes = std::fs::read(dir.join(format!("{name}.bin"))).unwrap();
     let json =
         serde_json::from_slice(&std::fs::read(dir.join(format!("{name}.json"))).unwrap()).unwrap();

@@ -218,7 +218,7 @@ fn a_hobbes_sender_is_served_on_the_v2_port_and_a_v2_only_sender_refuses_to_fall
 /// The init and transactions of the captured C++ conversation.
 fn captured() -> (Init, Vec<Vec<u8>>) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/testdata/hobbes/wire/batchsend_conn0_VecTxn.bin");
+        .join("../testdata/hobbes/wire/batchsend_conn0_VecTxn.bin");
     let bytes = std::fs::read(path).unwrap();
     let mut r = &bytes[..];
     legacy::read_frame(&mut r, 64, "group").unwrap();

@@ -11,7 +11,7 @@ use hog_core::types::{Ctor, Type, Value};
 
 fn golden() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/testdata/hobbes/fregion/local_compressed_VecZ.log")
+        .join("../testdata/hobbes/fregion/local_compressed_VecZ.log")
 }
 
 /// Writes `wires` (packed values of `wire`) into series `x`, batches of

@@ -1,4 +1,4 @@
-//! Every fregion file written by the real C++ hobbes (`shared/testdata/
+//! Every fregion file written by the real C++ hobbes (`testdata/
 //! hobbes/fregion`) reads to exactly its expected bindings and values, in
 //! time order, whichever writer made it (hog's newest-first batch lists or
 //! fregion.H's oldest-first ones).
@@ -11,7 +11,7 @@ use hog_core::types::Value;
 use serde_json::{json, Value as Json};
 
 fn testdata() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/hobbes/fregion")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/hobbes/fregion")
 }
 
 fn expected(name: &str) -> Json {

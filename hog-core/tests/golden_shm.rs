@@ -1,4 +1,4 @@
-//! Every region written by the real C++ producer (`shared/testdata/hobbes/
+//! Every region written by the real C++ producer (`testdata/hobbes/
 //! shm`) decodes to exactly its expected statements and transactions.
 
 use std::path::PathBuf;
@@ -10,7 +10,7 @@ use hog_core::types::{Type, Value};
 use serde_json::Value as Json;
 
 fn testdata() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/hobbes/shm")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/hobbes/shm")
 }
 
 fn hex(bytes: &[u8]) -> String {

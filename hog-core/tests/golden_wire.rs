@@ -1,5 +1,5 @@
 //! Byte captures of the real C++ hog in batchsend mode
-//! (`shared/testdata/hobbes/wire`) parse into exactly their expected group,
+//! (`testdata/hobbes/wire`) parse into exactly their expected group,
 //! statements and transactions; our init encoding reproduces theirs.
 
 use std::path::PathBuf;
@@ -10,7 +10,7 @@ use serde_json::Value as Json;
 
 fn testdata(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/testdata/hobbes/wire")
+        .join("../testdata/hobbes/wire")
         .join(name)
 }
 

@@ -5,7 +5,7 @@
 //! the input justifies.
 //!
 //! Regions are built by patching private copies of the golden regions of
-//! `shared/testdata/hobbes/shm` (offsets per §3.2 of the hstore protocol).
+//! `testdata/hobbes/shm` (offsets per §3.2 of the hstore protocol).
 //! Tests marked `#[ignore = "... finding: ..."]` reproduce bugs found by
 //! fuzzing or review that are not fixed yet: they fail until hog-core is.
 
@@ -528,7 +528,7 @@ fn records_naming_no_statement_or_cut_short_end_the_transaction() {
 // Meta blocks (§6).
 
 fn testdata() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/hobbes/shm")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/hobbes/shm")
 }
 
 const GOLDEN: [&str; 6] = [

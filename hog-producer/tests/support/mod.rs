@@ -25,7 +25,7 @@ pub fn golden_json(name: &str) -> serde_json::Value {
 
 fn golden_path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/testdata/hobbes/shm")
+        .join("../testdata/hobbes/shm")
         .join(name)
 }
 

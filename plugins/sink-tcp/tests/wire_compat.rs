@@ -16,7 +16,7 @@ use sink_tcp::TcpSink;
 
 fn capture(name: &str) -> Vec<u8> {
     let dir =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/hobbes/wire");
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/hobbes/wire");
     std::fs::read(dir.join(name)).unwrap()
 }
 

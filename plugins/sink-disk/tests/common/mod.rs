@@ -13,7 +13,7 @@ use sink_disk::{DiskSink, Options};
 
 /// The shared test data directory.
 pub fn testdata() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/hobbes")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/hobbes")
 }
 
 /// A golden JSON file.
