@@ -142,6 +142,23 @@ fn unknown_keys_are_refused_naming_file_and_key() {
 }
 
 #[test]
+fn unknown_hog_variables_in_the_environment_are_named_and_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(hog()
+        .args(["-g", "A", "--print-config", "-m"])
+        .arg(dir.path())
+        .env("HOG_BIN", "/usr/bin/hog")
+        .env("HOG_HSTORE__NOT_A_SETTING", "1")
+        .env("HOG_LOG_LEVEL", "debug"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("HOG_BIN names no hog setting"), "{err}");
+    assert!(err.contains("HOG_HSTORE__NOT_A_SETTING"), "{err}");
+    let merged: toml::Value = toml::from_str(&stdout(&out)).unwrap();
+    assert_eq!(merged["log_level"].as_str(), Some("debug"), "{merged}");
+}
+
+#[test]
 fn bad_values_are_refused_naming_where_they_came_from() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "bad.toml", "recovery = \"maybe\"\n");

@@ -100,7 +100,9 @@ flags:
   -?, --help     print this text
 
 settings merge in the order: defaults < --config file < HOG_* environment
-variables (HOG_LOG_LEVEL=debug, HOG_SINK__DISK__DIR=...) < flags.
+variables (HOG_LOG_LEVEL=debug, HOG_SINK__DISK__DIR=...) < flags. A HOG_*
+variable that names no setting is ignored with a warning; an unknown key in
+a file or a flag is an error.
 
 data files (written by this hog, the C++ hog or fregion.H):
   ls FILE        list bindings with their types and counts (--all: internal too)

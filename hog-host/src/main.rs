@@ -53,6 +53,9 @@ fn main() -> ExitCode {
                 Err(e) => return fatal(&e.to_string()),
             };
             if args.print_config {
+                for warning in config.warnings() {
+                    eprintln!("hog: warning: {warning}");
+                }
                 print!("{}", config.to_toml());
                 return ExitCode::SUCCESS;
             }

@@ -38,6 +38,9 @@ pub async fn run_until(
     config: Config,
     shutdown: watch::Receiver<bool>,
 ) -> Result<Summary, RunError> {
+    for warning in config.warnings() {
+        tracing::warn!("{warning}");
+    }
     let sources = sources(&config)?;
     let (store, stat_path) = plugins::stat_store(&config).map_err(fail)?;
     let sinks = plugins::sinks(&config).map_err(fail)?;

@@ -2,8 +2,9 @@
 
 use std::path::Path;
 
+use figment::error::Kind;
 use figment::providers::{Env, Format, Serialized, Toml, Yaml};
-use figment::Figment;
+use figment::{Figment, Provider};
 use serde_json::{Map, Value};
 
 use super::store_dir::writable;
@@ -43,20 +44,81 @@ pub fn load(file: Option<&Path>, overrides: &Map<String, Value>) -> Result<Confi
             }
         };
     }
-    let figment = figment
-        .merge(Env::prefixed("HOG_").split("__"))
-        .merge(Serialized::defaults(Value::Object(overrides.clone())));
-    let mut config: Config = figment.extract().map_err(|errors| {
-        ConfigError::Parse(
-            errors
-                .into_iter()
-                .map(describe)
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
-    })?;
+    let (mut config, ignored) = extract(figment, overrides)?;
+    config.ignored_env = ignored;
     validate(&mut config)?;
     Ok(config)
+}
+
+/// Extracts the merged settings. A `HOG_*` variable that names no setting
+/// is left out and returned, so that a variable meant for something else
+/// (`HOG_BIN`, say) cannot stop hog; an unknown key in a file or a flag
+/// stays an error.
+fn extract(
+    base: Figment,
+    overrides: &Map<String, Value>,
+) -> Result<(Config, Vec<String>), ConfigError> {
+    let env_name = Env::prefixed(ENV_PREFIX).metadata().name;
+    let mut ignored: Vec<String> = Vec::new();
+    loop {
+        let skip = ignored.clone();
+        let env = Env::prefixed(ENV_PREFIX)
+            .split("__")
+            .filter(move |key| !skip.iter().any(|s| key.as_str().eq_ignore_ascii_case(s)));
+        let figment = base
+            .clone()
+            .merge(env)
+            .merge(Serialized::defaults(Value::Object(overrides.clone())));
+        let errors = match figment.extract::<Config>() {
+            Ok(config) => {
+                let names = ignored.iter().map(|key| env_var_of(key)).collect();
+                return Ok((config, names));
+            }
+            Err(errors) => errors,
+        };
+        let unknown: Vec<String> = errors
+            .clone()
+            .into_iter()
+            .filter(|e| {
+                matches!(e.kind, Kind::UnknownField(..))
+                    && e.metadata.as_ref().is_some_and(|m| m.name == env_name)
+            })
+            .map(|e| key_of(&e))
+            .filter(|key| !ignored.contains(key))
+            .collect();
+        if unknown.is_empty() {
+            let text = errors.into_iter().map(describe).collect::<Vec<_>>();
+            return Err(ConfigError::Parse(text.join("\n")));
+        }
+        ignored.extend(unknown);
+    }
+}
+
+/// The prefix of hog's environment variables.
+const ENV_PREFIX: &str = "HOG_";
+
+/// The environment variable behind a dotted key (`sink.disk.dir` is
+/// `HOG_SINK__DISK__DIR`), as the environment spells it.
+fn env_var_of(key: &str) -> String {
+    let wanted = key.replace('.', "__");
+    std::env::vars_os()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .find(|name| {
+            name.len() > ENV_PREFIX.len()
+                && name[..ENV_PREFIX.len()].eq_ignore_ascii_case(ENV_PREFIX)
+                && name[ENV_PREFIX.len()..].eq_ignore_ascii_case(&wanted)
+        })
+        .unwrap_or_else(|| format!("{ENV_PREFIX}{}", wanted.to_uppercase()))
+}
+
+/// The dotted key an error is about, without figment's profile.
+fn key_of(e: &figment::Error) -> String {
+    e.path
+        .iter()
+        .skip_while(|p| p.as_str() == figment::Profile::Default.as_str())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 /// "<where>: key `<key>`: <what>", naming the file or variable it came from.
@@ -69,13 +131,7 @@ fn describe(e: figment::Error) -> String {
             None => m.name.to_string(),
         })
         .unwrap_or_else(|| "settings".into());
-    let key = e
-        .path
-        .iter()
-        .skip_while(|p| p.as_str() == figment::Profile::Default.as_str())
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(".");
+    let key = key_of(&e);
     if key.is_empty() {
         format!("{origin}: {}", e.kind)
     } else {

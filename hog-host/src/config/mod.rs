@@ -54,6 +54,10 @@ pub struct Config {
     pub generator: GeneratorConfig,
     /// Sink definitions by name.
     pub sink: BTreeMap<String, PluginConfig>,
+    /// `HOG_*` environment variables that name no setting: left out, with a
+    /// warning, since the environment is shared with everything else.
+    #[serde(skip)]
+    pub ignored_env: Vec<String>,
 }
 
 /// A sink or stat store: a built-in `kind` or a `plugin` library, with the
@@ -118,6 +122,7 @@ impl Default for Config {
                     })),
                 ),
             ]),
+            ignored_env: Vec::new(),
         }
     }
 }
@@ -126,6 +131,13 @@ impl Config {
     /// The directory of registration sockets and the stat store.
     pub fn store_dir(&self) -> PathBuf {
         self.store_dir.clone().unwrap_or_else(default_store_dir)
+    }
+
+    /// One warning per ignored `HOG_*` variable.
+    pub fn warnings(&self) -> impl Iterator<Item = String> + '_ {
+        self.ignored_env
+            .iter()
+            .map(|name| format!("environment variable {name} names no hog setting; ignored"))
     }
 
     /// The settings as TOML, as `--print-config` shows them.
