@@ -28,7 +28,7 @@ const MAX_SEGMENT: u64 = 4 << 30;
 /// An open conversation with a destination.
 pub enum Link {
     /// The hobbes protocol, past the init message.
-    Hobbes(TcpStream),
+    Hobbes(TcpStream, Arc<Destination>),
     /// v2, past the hello.
     V2 {
         /// The connection.
@@ -52,7 +52,7 @@ pub struct Connect<'a> {
     /// The stream's spool.
     pub spool: &'a Spool,
     /// The destination.
-    pub dest: &'a Destination,
+    pub dest: &'a Arc<Destination>,
     /// This hog's name for receivers.
     pub origin: &'a str,
     /// The sink's options.
@@ -78,7 +78,7 @@ pub fn connect(
     }
     let tcp = tcp_connect(&dest.address, options, live)?;
     if dest.protocol == Protocol::Hobbes || *learned == Learned::Hobbes {
-        return hobbes_handshake(tcp, spool).map(Some);
+        return hobbes_handshake(tcp, spool, dest).map(Some);
     }
     match v2::negotiate(tcp, &dest.v2).map_err(|e| format!("handshake: {e}"))? {
         Negotiated::V2(mut client) => {
@@ -102,7 +102,7 @@ pub fn connect(
             if end_only {
                 return Ok(None);
             }
-            hobbes_handshake(tcp_connect(&dest.address, options, live)?, spool).map(Some)
+            hobbes_handshake(tcp_connect(&dest.address, options, live)?, spool, dest).map(Some)
         }
     }
 }
@@ -125,12 +125,18 @@ fn hello(spool: &Spool, origin: &str) -> Hello {
     }
 }
 
-fn hobbes_handshake(mut tcp: TcpStream, spool: &Spool) -> Result<Link, String> {
+fn hobbes_handshake(
+    mut tcp: TcpStream,
+    spool: &Spool,
+    dest: &Arc<Destination>,
+) -> Result<Link, String> {
+    let turn = dest.hobbes_turn();
     legacy::write_frame(&mut tcp, spool.group.as_bytes())
         .and_then(|_| legacy::write_frame(&mut tcp, &spool.init))
         .map_err(|e| format!("handshake: {e}"))?;
     legacy::read_ack(&mut tcp).map_err(|e| format!("handshake: {e}"))?;
-    Ok(Link::Hobbes(tcp))
+    drop(turn);
+    Ok(Link::Hobbes(tcp, Arc::clone(dest)))
 }
 
 /// What sending a segment achieved.
@@ -150,13 +156,14 @@ impl Link {
         options: &Options,
     ) -> Result<Sent, String> {
         match self {
-            Link::Hobbes(tcp) => {
+            Link::Hobbes(tcp, dest) => {
                 let bytes = read(spool, seg)?;
                 let gz = match seg.codec {
                     Codec::Gzip => bytes,
                     codec => Codec::Gzip
                         .compress(&decompress(codec, &bytes, seg)?, options.compression as i32),
                 };
+                let _turn = dest.hobbes_turn();
                 legacy::write_frame(tcp, &gz).map_err(|e| format!("sending: {e}"))?;
                 tcp.flush().map_err(|e| e.to_string())?;
                 legacy::read_ack(tcp)
@@ -218,7 +225,7 @@ impl Link {
     /// left to send it.
     pub fn end(&mut self, end_seq: u64) -> Result<bool, String> {
         match self {
-            Link::Hobbes(_) => Ok(true),
+            Link::Hobbes(..) => Ok(true),
             Link::V2 { mark, .. } if *mark < end_seq => Ok(false),
             Link::V2 { client, mark } => {
                 *mark = client

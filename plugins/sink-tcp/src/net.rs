@@ -3,15 +3,15 @@
 //! destination's protocol and certificate name.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use hog_core::plugin::PluginError;
 use hog_core::wire::v2::{self, tls, ClientSettings};
 
 use crate::options::{Options, Protocol};
 
-/// One destination, as its sender reaches it.
-#[derive(Clone)]
+/// One destination, as its senders reach it (shared by every stream's
+/// sender).
 pub struct Destination {
     /// `host:port`.
     pub address: String,
@@ -19,9 +19,27 @@ pub struct Destination {
     pub protocol: Protocol,
     /// How v2 connections are made (TLS with this destination's name).
     pub v2: ClientSettings,
+    /// Held by a sender from writing a hobbes-protocol frame (the init or
+    /// a segment) to reading its acknowledgement: one frame of this hog at
+    /// a time in a hobbes receiver (see [`Destination::hobbes_turn`]).
+    turn: Mutex<()>,
 }
 
 impl Destination {
+    /// Waits for this hog's turn to have a frame in flight to a hobbes
+    /// receiver, and holds it until the guard is dropped.
+    ///
+    /// The C++ hog compiles a session's write functions with LLVM when the
+    /// init arrives, and lazily again when a statement is first written;
+    /// its compiler is shared by all connections and not thread-safe. Two
+    /// connections compiling at once (an init beside another stream's first
+    /// segment) crash it (SIGSEGV, or glibc "corrupted size"). Its own
+    /// sender rarely meets this only because it sends on a timer; this hog
+    /// never lets two of its frames be processed by such a receiver at once.
+    pub fn hobbes_turn(&self) -> MutexGuard<'_, ()> {
+        self.turn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Whether the destination must be reached over v2: asked for, or
     /// implied by TLS or a token (never given up for plaintext hobbes).
     pub fn v2_only(&self) -> bool {
@@ -96,6 +114,7 @@ impl Net {
                     tls,
                     token: token.clone().filter(|_| protocol != Protocol::Hobbes),
                 },
+                turn: Mutex::new(()),
             }));
         }
         let origin = options.origin.clone().unwrap_or_else(hostname);
