@@ -14,8 +14,6 @@
 use std::io::{Read, Write};
 
 use flate2::bufread::GzDecoder;
-use flate2::write::GzEncoder;
-use flate2::Compression;
 
 use crate::plugin::{CommitMethod, Qos, Statement};
 use crate::types::{statements, Cursor};
@@ -155,12 +153,23 @@ impl Init {
     }
 }
 
-/// Compresses a payload as the C++ hog does (gzip, level 6 by default).
+/// Compresses a payload as one gzip member, as the C++ hog's segments are
+/// (level 6 by default, 0..=12).
+///
+/// libdeflate, chosen by measurement (`cargo run --release -p sink-tcp
+/// --example codec_cost`): at level 6 it deflates packed records about 6x
+/// faster than miniz_oxide and 2x faster than zlib-rs, to the same size as
+/// zlib's level 6 or smaller.
 pub fn gzip(payload: &[u8], level: u32) -> Vec<u8> {
-    let mut enc = GzEncoder::new(Vec::new(), Compression::new(level.min(9)));
-    enc.write_all(payload)
-        .expect("writing to a Vec cannot fail");
-    enc.finish().expect("writing to a Vec cannot fail")
+    let level = libdeflater::CompressionLvl::new(level.min(12) as i32)
+        .unwrap_or_else(|_| libdeflater::CompressionLvl::default());
+    let mut compressor = libdeflater::Compressor::new(level);
+    let mut out = vec![0; compressor.gzip_compress_bound(payload.len())];
+    let len = compressor
+        .gzip_compress(payload, &mut out)
+        .expect("the output holds the compression bound");
+    out.truncate(len);
+    out
 }
 
 /// Decompresses one complete gzip stream of at most `max` bytes; a

@@ -82,6 +82,7 @@ pub fn connect(
     }
     match v2::negotiate(tcp, &dest.v2).map_err(|e| format!("handshake: {e}"))? {
         Negotiated::V2(mut client) => {
+            dest.learned_hobbes(false);
             let mark = client
                 .hello(&hello(spool, c.origin))
                 .map_err(|e| format!("handshake: {e}"))?;
@@ -99,6 +100,7 @@ pub fn connect(
                 dest.address, spool.group
             ));
             *learned = Learned::Hobbes;
+            dest.learned_hobbes(true);
             if end_only {
                 return Ok(None);
             }

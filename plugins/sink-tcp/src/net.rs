@@ -3,6 +3,7 @@
 //! destination's protocol and certificate name.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use hog_core::plugin::PluginError;
@@ -19,13 +20,43 @@ pub struct Destination {
     pub protocol: Protocol,
     /// How v2 connections are made (TLS with this destination's name).
     pub v2: ClientSettings,
+    /// Whether it speaks only the hobbes protocol, as configured or as
+    /// learned by the last negotiation.
+    hobbes: AtomicBool,
+    /// How many destinations of this sink speak only hobbes.
+    hobbes_peers: HobbesPeers,
     /// Held by a sender from writing a hobbes-protocol frame (the init or
     /// a segment) to reading its acknowledgement: one frame of this hog at
     /// a time in a hobbes receiver (see [`Destination::hobbes_turn`]).
     turn: Mutex<()>,
 }
 
+/// How many destinations of a sink speak only the hobbes protocol: while
+/// any does, spools cut gzip segments, which both protocols carry as they
+/// are, so that a segment is compressed once.
+#[derive(Debug, Clone, Default)]
+pub struct HobbesPeers(Arc<AtomicUsize>);
+
+impl HobbesPeers {
+    /// Whether some destination speaks only hobbes.
+    pub fn any(&self) -> bool {
+        self.0.load(Ordering::Relaxed) > 0
+    }
+}
+
 impl Destination {
+    /// Records what a negotiation learned: the destination speaks only
+    /// hobbes (`true`) or v2 (`false`).
+    pub fn learned_hobbes(&self, hobbes: bool) {
+        if self.hobbes.swap(hobbes, Ordering::Relaxed) != hobbes {
+            if hobbes {
+                self.hobbes_peers.0.fetch_add(1, Ordering::Relaxed);
+            } else {
+                self.hobbes_peers.0.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
+
     /// Waits for this hog's turn to have a frame in flight to a hobbes
     /// receiver, and holds it until the guard is dropped.
     ///
@@ -53,6 +84,8 @@ impl Destination {
 pub struct Net {
     /// Every destination, in the configured order.
     pub destinations: Vec<Arc<Destination>>,
+    /// How many of them speak only hobbes.
+    pub hobbes_peers: HobbesPeers,
     /// The name receivers know this hog by.
     pub origin: String,
 }
@@ -92,6 +125,7 @@ impl Net {
             .transpose()
             .map_err(|e| config_error(format!("token_file: {e}")))?;
         let mut destinations = Vec::new();
+        let hobbes_peers = HobbesPeers::default();
         for address in &options.destinations {
             let protocol = options.protocol_of(address);
             let tls = match &tls {
@@ -107,6 +141,10 @@ impl Net {
                 }
                 _ => None,
             };
+            let hobbes = protocol == Protocol::Hobbes;
+            if hobbes {
+                hobbes_peers.0.fetch_add(1, Ordering::Relaxed);
+            }
             destinations.push(Arc::new(Destination {
                 address: address.clone(),
                 protocol,
@@ -114,12 +152,15 @@ impl Net {
                     tls,
                     token: token.clone().filter(|_| protocol != Protocol::Hobbes),
                 },
+                hobbes: AtomicBool::new(hobbes),
+                hobbes_peers: hobbes_peers.clone(),
                 turn: Mutex::new(()),
             }));
         }
         let origin = options.origin.clone().unwrap_or_else(hostname);
         Ok(Net {
             destinations,
+            hobbes_peers,
             origin,
         })
     }
@@ -140,6 +181,44 @@ pub fn hostname() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn net(json: &str) -> Net {
+        Net::prepare(&Options::from_json(json).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn segments_are_cut_as_gzip_while_a_destination_speaks_only_hobbes() {
+        use crate::spool::Compression;
+        use hog_core::wire::v2::Codec;
+        let auto = net(
+            r#"{"dir": "d", "batch_time": "1s", "batch_size": "1MB",
+                "destinations": ["a:1", "b:2"]}"#,
+        );
+        let compression = Compression {
+            codec: Codec::Zstd,
+            gzip_level: 6,
+            zstd_level: 3,
+            hobbes_peers: auto.hobbes_peers.clone(),
+        };
+        assert_eq!(compression.codec(), Codec::Zstd, "both may speak v2");
+        let [a, b] = &auto.destinations[..] else {
+            panic!("two destinations")
+        };
+        a.learned_hobbes(true);
+        b.learned_hobbes(true);
+        a.learned_hobbes(true);
+        assert_eq!(compression.codec(), Codec::Gzip);
+        a.learned_hobbes(false);
+        assert_eq!(compression.codec(), Codec::Gzip, "b still speaks hobbes");
+        b.learned_hobbes(false);
+        assert_eq!(compression.codec(), Codec::Zstd);
+
+        let configured = net(
+            r#"{"dir": "d", "batch_time": "1s", "batch_size": "1MB",
+                "destinations": ["a:1"], "protocol": "hobbes"}"#,
+        );
+        assert!(configured.hobbes_peers.any());
+    }
 
     #[test]
     fn hosts_are_taken_from_addresses() {

@@ -160,6 +160,7 @@ impl TcpSink {
             },
             gzip_level: options.compression,
             zstd_level: options.zstd_level,
+            hobbes_peers: self.net.hobbes_peers.clone(),
         };
         let spool = Arc::new(Spool::open(
             dir,

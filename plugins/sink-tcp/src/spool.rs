@@ -20,18 +20,33 @@ use hog_core::plugin::{BatchRef, PluginError, StreamInfo};
 use hog_core::wire::legacy::{self, Init};
 use hog_core::wire::v2::Codec;
 
+use crate::net::HobbesPeers;
+
 /// How a spool compresses its segments.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Compression {
-    /// The codec of new segments.
+    /// The codec of new segments while no destination speaks only hobbes.
     pub codec: Codec,
     /// gzip level (the init message and gzip segments).
     pub gzip_level: u32,
     /// zstd level.
     pub zstd_level: i32,
+    /// Destinations known to speak only hobbes: while there are any,
+    /// segments are cut as gzip, which v2 carries too, so that no segment
+    /// is compressed twice.
+    pub hobbes_peers: HobbesPeers,
 }
 
 impl Compression {
+    /// The codec of the next segment.
+    pub fn codec(&self) -> Codec {
+        if self.hobbes_peers.any() {
+            Codec::Gzip
+        } else {
+            self.codec
+        }
+    }
+
     /// The level of `codec`.
     pub fn level(&self, codec: Codec) -> i32 {
         match codec {
@@ -286,7 +301,7 @@ impl Spool {
             .seek(SeekFrom::Start(8))
             .and_then(|_| state.open.read_to_end(&mut records))
             .map_err(|e| fail("cannot read open.seg", e))?;
-        let codec = self.compression.codec;
+        let codec = self.compression.codec();
         let gz = codec.compress(&records, self.compression.level(codec));
         let seg = Segment {
             index: state.next_index,
@@ -492,6 +507,7 @@ mod tests {
             codec: Codec::Zstd,
             gzip_level: 6,
             zstd_level: 3,
+            hobbes_peers: HobbesPeers::default(),
         }
     }
 

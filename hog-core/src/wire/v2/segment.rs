@@ -76,7 +76,7 @@ impl Codec {
     pub fn compress(self, payload: &[u8], level: i32) -> Vec<u8> {
         match self {
             Codec::None => payload.to_vec(),
-            Codec::Gzip => legacy::gzip(payload, level.clamp(0, 9) as u32),
+            Codec::Gzip => legacy::gzip(payload, level.clamp(0, 12) as u32),
             Codec::Zstd => {
                 let mut c =
                     zstd::bulk::Compressor::new(level.clamp(1, 19)).expect("a valid zstd level");
