@@ -1,7 +1,10 @@
 //! Figure 3: batch shipping over 127.0.0.1, with the legacy hobbes protocol
 //! (gzip level 6) and with v2 (zstd level 3): a batchsend hog (`-p 100ms
 //! 10MB 127.0.0.1:PORT`, `protocol` set in its config) and a receiving hog
-//! (`-s PORT`) writing files, both fresh per run.
+//! (`-s PORT`) writing files, both fresh per run. With `--cpp-hog`, each
+//! legacy run is followed by the same run into a C++ receiver, from our
+//! sender and from a C++ sender, so that the three are measured side by
+//! side.
 //!
 //! End to end runs from the producer's first record until the receiver's
 //! files hold every record (polled every 20 ms with hog's reader); CPU of
@@ -17,6 +20,7 @@ use crate::clock::monotonic_ns;
 use crate::figures::metric::Unit;
 use crate::harness::bench::Bench;
 use crate::harness::hog::{HogProcess, Protocol};
+use std::path::PathBuf;
 use crate::harness::procfs::cpu_seconds;
 use crate::harness::relay::Relay;
 use crate::harness::verify::{count, tally};
@@ -41,32 +45,86 @@ pub fn await_records(b: &Bench, dir: &Path, w: Workload, n: u64) -> Result<(), S
     )
 }
 
+/// Who sends to whom.
+#[derive(Debug, Clone)]
+enum Route {
+    /// Our sender into our receiver.
+    Ours(Protocol),
+    /// Our sender into a C++ receiver (the hobbes protocol).
+    OursToCpp(PathBuf),
+    /// A C++ sender into a C++ receiver.
+    Cpp(PathBuf),
+}
+
+impl Route {
+    /// Its name in metric keys.
+    fn key(&self) -> &'static str {
+        match self {
+            Route::Ours(p) => p.key(),
+            Route::OursToCpp(_) => "gzip-to-cpp",
+            Route::Cpp(_) => "cpp",
+        }
+    }
+
+    /// Its name for people.
+    fn label(&self) -> &'static str {
+        match self {
+            Route::Ours(p) => p.label(),
+            Route::OursToCpp(_) => "ours -> C++ receiver",
+            Route::Cpp(_) => "C++ -> C++",
+        }
+    }
+
+    /// The routes measured for `protocol`.
+    fn of(protocol: Protocol, cpp: Option<&PathBuf>) -> Vec<Route> {
+        let mut routes = vec![Route::Ours(protocol)];
+        if let (Protocol::Legacy, Some(cpp)) = (protocol, cpp) {
+            routes.push(Route::OursToCpp(cpp.clone()));
+            routes.push(Route::Cpp(cpp.clone()));
+        }
+        routes
+    }
+}
+
 /// Measures figure 3 for every workload.
 pub fn measure(b: &mut Bench) -> Result<(), String> {
     for w in b.options.workloads.clone() {
         for protocol in b.options.protocols.clone() {
             for run in 0..b.options.runs {
-                let what = protocol.label();
-                b.before_run(3);
-                b.say(&format!(
-                    "figure 3, batch shipping ({what}), {w}, run {}",
-                    run + 1
-                ));
-                one_run(b, w, protocol)?;
+                for route in Route::of(protocol, b.options.cpp_hog.as_ref()) {
+                    b.before_run(3);
+                    b.say(&format!(
+                        "figure 3, batch shipping ({}), {w}, run {}",
+                        route.label(),
+                        run + 1
+                    ));
+                    one_run(b, w, &route)?;
+                }
             }
         }
     }
     Ok(())
 }
 
-fn one_run(b: &mut Bench, w: Workload, protocol: Protocol) -> Result<(), String> {
+fn one_run(b: &mut Bench, w: Workload, route: &Route) -> Result<(), String> {
     let n = b.records(w);
-    let dir = b.run_dir(&format!("ship-{}-{w}", protocol.key()))?;
+    let dir = b.run_dir(&format!("ship-{}-{w}", route.key()))?;
     let (send_dir, recv_dir) = (dir.join("send"), dir.join("recv"));
     let port = free_port()?;
-    let receiver = HogProcess::receiver(&b.hog, &recv_dir, port)?;
+    let receiver = match route {
+        Route::Ours(_) => HogProcess::receiver(&b.hog, &recv_dir, port)?,
+        Route::OursToCpp(cpp) | Route::Cpp(cpp) => HogProcess::cpp_receiver(cpp, &recv_dir, port)?,
+    };
     let relay = Relay::start(port)?;
-    let sender = HogProcess::sender(&b.hog, &send_dir, &b.group, relay.port(), protocol)?;
+    let sender = match route {
+        Route::Ours(protocol) => {
+            HogProcess::sender(&b.hog, &send_dir, &b.group, relay.port(), *protocol)?
+        }
+        Route::OursToCpp(_) => {
+            HogProcess::sender(&b.hog, &send_dir, &b.group, relay.port(), Protocol::Legacy)?
+        }
+        Route::Cpp(cpp) => HogProcess::cpp_sender(cpp, &send_dir, &b.group, relay.port())?,
+    };
     let cpu = |h: &HogProcess| cpu_seconds(h.pid()).ok_or("hog's CPU time".to_string());
     let (s0, r0) = (cpu(&sender)?, cpu(&receiver)?);
     let mut p = b.start_producer(&b.producer_run(&send_dir, w, n, &[]))?;
@@ -82,8 +140,8 @@ fn one_run(b: &mut Bench, w: Workload, protocol: Protocol) -> Result<(), String>
 
     let secs = (done - logged.num("first")?) / 1e9;
     let raw = (n * w.record_len() as u64) as f64;
-    let k = |what: &str| format!("shipping.{}.{w}.{what}", protocol.key());
-    let l = |what: &str| format!("batchsend {w} ({}): {what}", protocol.label());
+    let k = |what: &str| format!("shipping.{}.{w}.{what}", route.key());
+    let l = |what: &str| format!("batchsend {w} ({}): {what}", route.label());
     b.record(
         3,
         &k("time_s"),

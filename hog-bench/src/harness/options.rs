@@ -24,6 +24,9 @@ pub struct Options {
     pub hog: Option<PathBuf>,
     /// The benchmark producer binary.
     pub producer: Option<PathBuf>,
+    /// A C++ hog to measure side by side (built from hobbes, never shipped
+    /// with this project).
+    pub cpp_hog: Option<PathBuf>,
     /// Scratch directory for run outputs.
     pub work: PathBuf,
     /// Where to write the results table and the plot.
@@ -39,7 +42,7 @@ pub struct Options {
 /// The usage text.
 pub const USAGE: &str = "\
 usage: hog-bench [--runs N] [--quick] [--figures 1,2,…] [--workloads p3,i64,s256] [--protocols gzip,v2]
-                 [--records N] [--hog PATH] [--producer PATH] [--work DIR]
+                 [--records N] [--hog PATH] [--producer PATH] [--cpp-hog PATH] [--work DIR]
                  [--out DIR] [--wait-quiet MINUTES] [--keep] [--label TEXT]
 
 Starts real producer, hog and receiver processes (build them first:
@@ -57,6 +60,8 @@ and prints median (min-max) per figure against the C++ hog.
                     i64 20 M, s256 2 M; with --quick a hundredth)
   --hog PATH        default: `hog` next to this program
   --producer PATH   default: `hog-bench-producer` next to this program
+  --cpp-hog PATH    a C++ hog (hobbes bin/hog) to measure in the same runs:
+                    figure 3 adds ours -> C++ receiver and C++ -> C++
   --work DIR        scratch directory (default: $TMPDIR/hog-bench-<pid>)
   --out DIR         write DIR/benchmark-results.md and DIR/benchmark-throughput.svg
   --wait-quiet MIN  first wait up to MIN minutes for cargo/rustc to finish
@@ -77,6 +82,7 @@ impl Options {
             records: None,
             hog: None,
             producer: None,
+            cpp_hog: None,
             work: std::env::temp_dir().join(format!("hog-bench-{}", std::process::id())),
             out: None,
             wait_quiet: 0,
@@ -112,6 +118,7 @@ impl Options {
                 "--records" => o.records = Some(number(value()?)?.max(1)),
                 "--hog" => o.hog = Some(value()?.into()),
                 "--producer" => o.producer = Some(value()?.into()),
+                "--cpp-hog" => o.cpp_hog = Some(value()?.into()),
                 "--work" => o.work = value()?.into(),
                 "--out" => o.out = Some(value()?.into()),
                 "--wait-quiet" => o.wait_quiet = number(value()?)?,

@@ -6,6 +6,23 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+/// Whether some socket listens on TCP `port` (IPv4 or IPv6), read from
+/// `/proc/net` without connecting: a connection that closes unused makes
+/// the C++ receiver spin on it for good (it reads EOF as progress).
+pub fn tcp_listening(port: u16) -> bool {
+    let wanted = format!(":{port:04X}");
+    ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|table| {
+        std::fs::read_to_string(table)
+            .unwrap_or_default()
+            .lines()
+            .skip(1)
+            .any(|line| {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                fields.len() > 3 && fields[1].ends_with(&wanted) && fields[3] == "0A"
+            })
+    })
+}
+
 /// CPU seconds (user + system, every thread, live or exited) of `pid`.
 pub fn cpu_seconds(pid: u32) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
