@@ -13,6 +13,11 @@
 //! makes it reachable. A killed writer leaves either the old or the new
 //! table, never a table describing pages that do not exist.
 //!
+//! Space is reserved before it is mapped: the file grows with
+//! `fallocate`, so a full filesystem (or a quota) is an error from
+//! [`Writer::alloc`] and friends, never a SIGBUS on a store into a page the
+//! filesystem cannot back.
+//!
 //! [`finish`]: Writer::finish
 
 use std::fs::{File, OpenOptions};
@@ -82,7 +87,11 @@ impl Writer {
             .write(true)
             .create_new(true)
             .open(path)?;
-        file.set_len(GROW_PAGES * page_size)?;
+        if let Err(e) = reserve(&file, 0, GROW_PAGES * page_size) {
+            drop(file);
+            let _ = std::fs::remove_file(path);
+            return Err(e);
+        }
         let window = MIN_WINDOW.max(2 * GROW_PAGES * page_size);
         let map = map(&file, window)?;
         let mut w = Writer {
@@ -123,6 +132,9 @@ impl Writer {
         if len > pages * page_size {
             file.set_len(pages * page_size)?;
         }
+        // Another writer (the C++ hog, a sparse copy) may have left holes:
+        // back them now, while a lack of space is still an error.
+        reserve(&file, 0, pages * page_size)?;
         let env_tail = (0..pages)
             .rev()
             .find(|&p| table.kind(p) == Some(PageKind::Env))
@@ -411,13 +423,48 @@ impl Writer {
         }
         let physical = pages.max(self.physical + GROW_PAGES);
         let bytes = physical * self.page_size;
-        self.file.set_len(bytes)?;
+        let from = self.physical * self.page_size;
+        reserve(&self.file, from, bytes - from)?;
         if bytes > self.window {
             self.window = bytes.saturating_mul(2);
             self.map = map(&self.file, self.window)?;
         }
         self.physical = physical;
         Ok(())
+    }
+}
+
+/// Allocates `len` bytes of `file` from `offset` (growing the file if they
+/// reach past its end), so that stores through the mapping cannot fault.
+/// Filesystems without `fallocate` get a plain size change instead.
+fn reserve(file: &File, offset: u64, len: u64) -> io::Result<()> {
+    let (Ok(off), Ok(n)) = (libc::off_t::try_from(offset), libc::off_t::try_from(len)) else {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "file too large",
+        ));
+    };
+    if n == 0 {
+        return Ok(());
+    }
+    loop {
+        // SAFETY: fallocate on an open descriptor with checked offsets.
+        if unsafe { libc::fallocate(file.as_raw_fd(), 0, off, n) } == 0 {
+            return Ok(());
+        }
+        let e = io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EINTR) => continue,
+            Some(libc::EOPNOTSUPP) | Some(libc::ENOSYS) => {
+                let end = offset + len;
+                return if file.metadata()?.len() < end {
+                    file.set_len(end)
+                } else {
+                    Ok(())
+                };
+            }
+            _ => return Err(e),
+        }
     }
 }
 
