@@ -131,7 +131,10 @@ pub fn sinks(config: &Config) -> Result<Vec<Arc<SinkHandle>>, PluginSetupError> 
             let json = Value::Object(options).to_string();
             let object = into_result((module.new_sink())(RStr::from_str(&json), logger(name)))
                 .map_err(|e| PluginSetupError(format!("{what}: {e}")))?;
-            Ok(Arc::new(SinkHandle::new(name.clone(), object)))
+            let on_error = pc.on_error.unwrap_or_default();
+            Ok(Arc::new(
+                SinkHandle::new(name.clone(), object).with_on_error(on_error),
+            ))
         })
         .collect()
 }

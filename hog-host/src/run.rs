@@ -74,7 +74,7 @@ pub async fn run_until(
     }
 
     let context = SourceContext {
-        fanout: Fanout::new(sinks.clone(), store.clone(), session_id),
+        fanout: Fanout::new(sinks.clone(), store.clone(), session_id, shutdown.clone()),
         shutdown,
     };
     let tasks: Vec<_> = sources

@@ -6,6 +6,7 @@ mod batch;
 mod call;
 mod fanout;
 mod generator;
+mod hold;
 mod sink;
 mod source;
 mod store;
@@ -13,6 +14,7 @@ mod store;
 pub use batch::Batch;
 pub use fanout::{Fanout, StreamDelivery};
 pub use generator::{Generator, GeneratorConfig, LONG_TYPE};
+pub use hold::OnError;
 pub use sink::SinkHandle;
 pub use source::{stopped, Source, SourceContext};
 pub use store::StatStoreHandle;
@@ -28,6 +30,13 @@ pub enum PipelineError {
     /// Every sink of the stream failed or was fenced off.
     #[error("stream {stream_id}: no sink is left to receive it")]
     NoSinks {
+        /// The stream.
+        stream_id: u64,
+    },
+    /// hog began stopping while the stream waited for a failing sink or
+    /// stat store; the stream stays open for recovery.
+    #[error("stream {stream_id}: hog is stopping while a failure holds it")]
+    Stopping {
         /// The stream.
         stream_id: u64,
     },

@@ -7,27 +7,43 @@ use crate::plugin::{ErrorKind, PluginError, SinkObject, SinkStats, StreamInfo};
 
 use super::batch::Batch;
 use super::call::blocking;
+use super::hold::OnError;
 
-/// A configured sink: a plugin object with a name, fenced after a panic.
+/// A configured sink: a plugin object with a name and a failure policy,
+/// fenced after a panic.
 pub struct SinkHandle {
     name: String,
     object: Arc<Mutex<SinkObject>>,
     fenced: AtomicBool,
+    on_error: OnError,
 }
 
 impl SinkHandle {
-    /// Wraps a sink object created by a plugin under the name `name`.
+    /// Wraps a sink object created by a plugin under the name `name`; a
+    /// failed write is held and retried ([`OnError::Hold`]).
     pub fn new(name: impl Into<String>, object: SinkObject) -> Self {
         Self {
             name: name.into(),
             object: Arc::new(Mutex::new(object)),
             fenced: AtomicBool::new(false),
+            on_error: OnError::Hold,
         }
+    }
+
+    /// The same sink with failure policy `on_error`.
+    pub fn with_on_error(mut self, on_error: OnError) -> Self {
+        self.on_error = on_error;
+        self
     }
 
     /// The sink's configured name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// What happens when a write fails.
+    pub fn on_error(&self) -> OnError {
+        self.on_error
     }
 
     /// Whether the sink panicked and no longer receives anything.

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::store_dir::writable;
 use super::{Config, PluginConfig};
+use hog_core::pipeline::OnError;
 
 /// Settings hog cannot run with.
 #[derive(Debug, thiserror::Error)]
@@ -176,6 +177,11 @@ fn validate(config: &mut Config) -> Result<(), ConfigError> {
         choose_kind(&format!("sink.{name}"), sink, name)?;
     }
     choose_kind("stat_store", &mut config.stat_store, "sqlite")?;
+    if config.stat_store.on_error == Some(OnError::Detach) {
+        return invalid(
+            "stat_store.on_error: the stat store cannot be detached; it always holds".into(),
+        );
+    }
     if config.sources.iter().any(|s| s == "hstore") {
         if config.groups.is_empty() {
             return invalid("can't record data because no groups have been specified".into());

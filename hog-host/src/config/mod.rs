@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use hog_core::hstore::HstoreConfig;
-use hog_core::pipeline::GeneratorConfig;
+use hog_core::pipeline::{GeneratorConfig, OnError};
 pub use hog_core::wire::ReceiverConfig;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -72,6 +72,11 @@ pub struct PluginConfig {
     /// `<plugin_dir>/lib<name>.so`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin: Option<String>,
+    /// What a sink's failed write does: `hold` (the default: keep the data
+    /// in the source and retry until the sink takes it) or `detach` (go on
+    /// without this sink for the stream). The stat store always holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_error: Option<OnError>,
     /// Every other key: the plugin's options.
     #[serde(flatten)]
     pub options: Map<String, Value>,
@@ -85,6 +90,7 @@ impl Default for Config {
         let builtin = |options: Value| PluginConfig {
             kind: None,
             plugin: None,
+            on_error: None,
             options: match options {
                 Value::Object(map) => map,
                 _ => Map::new(),
