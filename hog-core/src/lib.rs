@@ -10,6 +10,7 @@ pub mod hstore;
 pub mod paths;
 pub mod pipeline;
 pub mod plugin;
+pub mod sigbus;
 pub mod types;
 pub mod units;
 pub mod wire;

@@ -19,6 +19,11 @@ use crate::plugin::SourceCursor;
 
 use super::ring::{state, Ring};
 
+/// The largest transaction hog reassembles (its slots are buffered in
+/// memory once released early): a ring that never commits is refused
+/// rather than allowed to take all memory.
+pub const MAX_TRANSACTION: usize = 1 << 30;
+
 /// Why reading stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stop {
@@ -155,6 +160,11 @@ impl Drain {
             }
             if self.discarding {
                 self.skipped += footer.used;
+            } else if self.pending.len() + footer.used > MAX_TRANSACTION {
+                return Err(DrainError::Transaction {
+                    seq: self.next_seq,
+                    why: format!("larger than {MAX_TRANSACTION} bytes without a commit"),
+                });
             } else {
                 ring.copy_payload(slot, footer.used, &mut self.pending);
             }

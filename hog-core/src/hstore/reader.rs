@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use tokio::runtime::Handle;
 
-use crate::pipeline::{Batch, Fanout, StreamDelivery};
+use crate::pipeline::{Batch, Fanout, PipelineError, StreamDelivery};
 use crate::plugin::{SourceCursor, StreamInfo};
 
 use super::drain::{Drain, DrainError, Stop};
@@ -88,7 +88,7 @@ pub fn run(job: ReaderJob, handle: Handle) {
     }
 }
 
-fn read(job: ReaderJob, handle: &Handle) -> Result<&'static str, String> {
+fn read(job: ReaderJob, handle: &Handle) -> Result<String, String> {
     let region = &job.region;
     let ring = region.ring();
     let meta = region.meta();
@@ -140,6 +140,17 @@ fn read(job: ReaderJob, handle: &Handle) -> Result<&'static str, String> {
     loop {
         let mut batch = Batch::new(stream_id, drain.next_seq());
         let read = drain.read(&ring, &mut batch, max_bytes, check);
+        if region.faulted() {
+            // What was read since the fault is zeros: keep only what the
+            // sinks already hold.
+            return end_broken(
+                delivery,
+                &job,
+                handle,
+                batch.first_seq(),
+                "shrank or vanished while hog read it (truncated by another process?)",
+            );
+        }
         if resyncing && !drain.resyncing() && drain.skipped() > 0 {
             tracing::warn!(
                 region = %region.name(),
@@ -148,15 +159,19 @@ fn read(job: ReaderJob, handle: &Handle) -> Result<&'static str, String> {
             );
         }
         if !batch.is_empty() {
-            handle
-                .block_on(delivery.deliver(batch, Some(drain.cursor())))
-                .map_err(|e| e.to_string())?;
-            drain.release(&ring);
+            match handle.block_on(delivery.deliver(batch, Some(drain.cursor()))) {
+                Ok(_) => drain.release(&ring),
+                Err(PipelineError::Stopping { .. }) => {
+                    return Ok("left open: hog is stopping while a failure held it".into())
+                }
+                Err(e) => return Err(e.to_string()),
+            }
         }
         let stop = match read {
             Ok(stop) => stop,
             Err(e @ DrainError::Slot { .. }) | Err(e @ DrainError::Transaction { .. }) => {
-                return Err(format!("stream {stream_id}: {e}"))
+                let why = format!("holds what no producer writes ({e})");
+                return end_broken(delivery, &job, handle, drain.next_seq(), &why);
             }
         };
         match stop {
@@ -175,12 +190,21 @@ fn read(job: ReaderJob, handle: &Handle) -> Result<&'static str, String> {
                     );
                 }
                 if *job.shutdown.borrow() {
-                    return Ok("left open: hog is stopping");
+                    return Ok("left open: hog is stopping".into());
                 }
                 if ring.wi() == ring.ri() && !producer_alive(&job) {
                     break;
                 }
                 ring.wait(drain.read_position(), job.shared.policy(), tick);
+                if region.faulted() {
+                    return end_broken(
+                        delivery,
+                        &job,
+                        handle,
+                        drain.next_seq(),
+                        "shrank or vanished while hog waited on it (truncated by another process?)",
+                    );
+                }
             }
         }
     }
@@ -197,7 +221,32 @@ fn read(job: ReaderJob, handle: &Handle) -> Result<&'static str, String> {
             tracing::warn!(region = %region.name(), "cannot unlink the drained region: {e}");
         }
     }
-    Ok("closed: the producer exited and its ring is drained")
+    Ok("closed: the producer exited and its ring is drained".into())
+}
+
+/// Ends a stream whose region broke under hog: closes it after `end`
+/// transactions (everything the sinks hold), leaves the region as it is,
+/// and reports it; every other stream goes on.
+fn end_broken(
+    delivery: StreamDelivery,
+    job: &ReaderJob,
+    handle: &Handle,
+    end: u64,
+    why: &str,
+) -> Result<String, String> {
+    let stream_id = delivery.stream().id;
+    tracing::error!(
+        region = %job.region.name(),
+        stream = stream_id,
+        group = %job.group,
+        producer_pid = job.pid,
+        producer_tid = job.tid,
+        "the region {why}: closing this stream after its {end} transactions held durably by every sink; anything the region held beyond them is lost; the region is left in place for inspection, every other stream goes on"
+    );
+    match handle.block_on(delivery.close(end)) {
+        Ok(()) => Ok(format!("closed after {end} transactions: its region broke")),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// The sequence number of the transaction at read index `ri`.

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use memmap2::MmapMut;
 
 use super::meta::{Meta, MetaError};
+use crate::sigbus::{guard, Guard};
 use crate::types::Cursor;
 use hstore_shm::{page_size, Layout, Ring};
 
@@ -66,6 +67,9 @@ pub struct Geometry {
 /// A mapped, validated region.
 pub struct Region {
     name: String,
+    /// Turns a SIGBUS in the mapping (the region truncated under us) into
+    /// [`Region::faulted`]; dropped before the mapping.
+    guard: Option<Guard>,
     map: MmapMut,
     geometry: Geometry,
     meta: Meta,
@@ -118,6 +122,7 @@ impl Region {
             what,
         };
         let size = map.len() as u64;
+        let guard = guard(map.as_ptr(), map.len());
         let mut c = Cursor::new(&map[..32]);
         let header = |e: crate::types::DecodeError| invalid(format!("header: {e}"));
         let ready = c.u32("ready").map_err(header)?;
@@ -163,8 +168,12 @@ impl Region {
                 name: name.into(),
                 source,
             })?;
+        if guard.as_ref().is_some_and(Guard::faulted) {
+            return Err(invalid("shrank while being attached".into()));
+        }
         Ok(Region {
             name: name.to_string(),
+            guard,
             map,
             geometry: Geometry {
                 valsz,
@@ -175,6 +184,13 @@ impl Region {
             meta,
             created_ns,
         })
+    }
+
+    /// Whether the region shrank or vanished under hog (another process
+    /// truncated it): what was read from it since is zeros, not the
+    /// producer's data.
+    pub fn faulted(&self) -> bool {
+        self.guard.as_ref().is_some_and(Guard::faulted)
     }
 
     /// The region's name.
