@@ -60,11 +60,18 @@ pub struct ReceiverConfig {
     pub token_file: Option<PathBuf>,
     /// Connections served at once; more wait to be accepted.
     pub max_connections: u32,
+    /// Connections accepted but not yet past their first frame (the group
+    /// name or the v2 probe), which cost a socket and no thread; beyond
+    /// this many the oldest is dropped, so a flood of silent connections
+    /// cannot lock out a real sender.
+    pub max_pending: u32,
     /// A connection idle this long is closed.
     pub idle_timeout: Span,
     /// How long a sender may take from connecting to its hello (TLS
     /// handshake included) before it is dropped.
     pub handshake_timeout: Span,
+    /// How long a frame, once begun, may go without a byte arriving.
+    pub frame_timeout: Span,
     /// Largest compressed frame accepted.
     pub max_frame: Size,
     /// Largest decompressed init message or segment accepted.
@@ -82,8 +89,10 @@ impl Default for ReceiverConfig {
             tls: None,
             token_file: None,
             max_connections: 256,
+            max_pending: 1024,
             idle_timeout: Span(Duration::from_secs(600)),
             handshake_timeout: Span(Duration::from_secs(10)),
+            frame_timeout: Span(Duration::from_secs(60)),
             max_frame: Size(256 << 20),
             max_segment: Size(1 << 30),
         }

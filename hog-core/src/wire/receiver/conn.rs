@@ -15,8 +15,6 @@ use crate::wire::v2::Transport;
 
 /// How often a waiting connection looks for a stop.
 const TICK: Duration = Duration::from_millis(500);
-/// How long a started frame may go without a byte arriving.
-const FRAME_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// One accepted connection.
 pub struct Conn {
@@ -25,25 +23,28 @@ pub struct Conn {
     pub peer: SocketAddr,
     shutdown: watch::Receiver<bool>,
     idle: Duration,
+    frame: Duration,
 }
 
 impl Conn {
-    /// Wraps an accepted socket; a peer silent for `idle` between frames is
-    /// dropped.
+    /// Wraps an accepted socket; a peer silent for `idle` between frames,
+    /// or for `frame` inside one, is dropped.
     pub fn new(
         socket: TcpStream,
         peer: SocketAddr,
         shutdown: watch::Receiver<bool>,
         idle: Duration,
+        frame: Duration,
     ) -> std::io::Result<Conn> {
         socket.set_read_timeout(Some(TICK))?;
-        socket.set_write_timeout(Some(FRAME_TIMEOUT))?;
+        socket.set_write_timeout(Some(frame))?;
         let _ = socket.set_nodelay(true);
         Ok(Conn {
             transport: Transport::Plain(socket),
             peer,
             shutdown,
             idle,
+            frame,
         })
     }
 
@@ -119,13 +120,13 @@ impl Conn {
         if !self.fill(&mut len[..1], patience, true)? {
             return Ok(None);
         }
-        self.fill(&mut len[1..], FRAME_TIMEOUT, false)?;
+        self.fill(&mut len[1..], self.frame, false)?;
         let len = u64::from_le_bytes(len);
         if len > max {
             return Err(WireError::TooLarge { what, len, max });
         }
         let mut payload = vec![0u8; len as usize];
-        self.fill(&mut payload, FRAME_TIMEOUT, false)?;
+        self.fill(&mut payload, self.frame, false)?;
         Ok(Some(payload))
     }
 

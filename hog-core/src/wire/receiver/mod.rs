@@ -4,14 +4,18 @@
 //!
 //! One port serves both protocols: a first frame that starts with the v2
 //! magic (`.hog2`, never a valid group name) opens a v2 conversation,
-//! anything else is a hobbes group name. Each connection runs on a
-//! blocking thread, bounded by `max_connections`. A peer that stays silent
-//! is dropped after `idle_timeout`; a peer that closes ends its stream (a
-//! hobbes one) or leaves it to be resumed (a v2 one); nothing spins.
+//! anything else is a hobbes group name. The first frame is awaited
+//! asynchronously (see `pending`, bounded by `max_pending`); then each
+//! connection runs on a blocking thread, bounded by `max_connections`. A
+//! peer that stays silent is dropped after `idle_timeout` (before its first
+//! frame: `handshake_timeout`, if shorter); a peer that closes ends its
+//! stream (a hobbes one) or leaves it to be resumed (a v2 one); nothing
+//! spins.
 
 mod config;
 mod conn;
 mod legacy;
+mod pending;
 mod streams;
 mod v2;
 
@@ -25,11 +29,11 @@ use tokio::runtime::Handle;
 use tokio::sync::{watch, Semaphore};
 
 use crate::pipeline::{stopped, Fanout, PipelineError, Source, SourceContext};
-use crate::wire::legacy::MAX_GROUP;
 use crate::wire::v2::Probe;
 
 pub use config::{Prepared, Protocol, ReceiverConfig, ServerTls};
 use conn::Conn;
+use pending::{first_frame, Pending};
 use streams::ActiveStreams;
 
 /// The receiver source.
@@ -107,14 +111,16 @@ impl Source for ReceiverSource {
             active: Arc::default(),
         });
         let slots = Arc::new(Semaphore::new(self.config.max_connections.max(1) as usize));
+        let pending = Arc::new(Pending::new(self.config.max_pending));
+        let first_wait = self
+            .config
+            .handshake_timeout
+            .0
+            .min(self.config.idle_timeout.0);
         let mut shutdown = context.shutdown.clone();
         let mut connections = Vec::new();
         loop {
-            let permit = tokio::select! {
-                permit = Arc::clone(&slots).acquire_owned() => permit.expect("never closed"),
-                _ = stopped(&mut shutdown) => break,
-            };
-            let (socket, peer) = tokio::select! {
+            let (mut socket, peer) = tokio::select! {
                 accepted = listener.accept() => match accepted {
                     Ok(accepted) => accepted,
                     Err(e) => {
@@ -125,22 +131,44 @@ impl Source for ReceiverSource {
                 },
                 _ = stopped(&mut shutdown) => break,
             };
-            let socket = match socket
-                .into_std()
-                .and_then(|s| s.set_nonblocking(false).map(|_| s))
-            {
-                Ok(socket) => socket,
-                Err(e) => {
-                    tracing::error!(%peer, "cannot serve the connection: {e}");
-                    continue;
-                }
-            };
-            let (shared, shutdown) = (Arc::clone(&shared), context.shutdown.clone());
-            let handle = Handle::current();
+            let (shared, slots, waiting) = (
+                Arc::clone(&shared),
+                Arc::clone(&slots),
+                Arc::clone(&pending),
+            );
+            let mut stop = context.shutdown.clone();
             connections.retain(|c: &tokio::task::JoinHandle<()>| !c.is_finished());
-            connections.push(tokio::task::spawn_blocking(move || {
-                serve(socket, peer, &shared, shutdown, &handle);
-                drop(permit);
+            connections.push(pending.admit(move |id| async move {
+                let first = first_frame(&mut socket, first_wait).await;
+                waiting.done(id);
+                let first = match first {
+                    Ok(Some(first)) => first,
+                    Ok(None) => return,
+                    Err(e) => {
+                        tracing::info!(%peer, "connection dropped: {e}");
+                        return;
+                    }
+                };
+                let permit = tokio::select! {
+                    permit = slots.acquire_owned() => permit.expect("never closed"),
+                    _ = stopped(&mut stop) => return,
+                };
+                let socket = match socket
+                    .into_std()
+                    .and_then(|s| s.set_nonblocking(false).map(|_| s))
+                {
+                    Ok(socket) => socket,
+                    Err(e) => {
+                        tracing::error!(%peer, "cannot serve the connection: {e}");
+                        return;
+                    }
+                };
+                let handle = Handle::current();
+                let _ = tokio::task::spawn_blocking(move || {
+                    serve(socket, peer, first, &shared, stop, &handle);
+                    drop(permit);
+                })
+                .await;
             }));
         }
         for c in connections {
@@ -150,37 +178,38 @@ impl Source for ReceiverSource {
     }
 }
 
-/// Serves one connection: tells the protocol from the first frame.
+/// Serves one connection, whose `first` frame was read: tells the
+/// protocol from it.
 fn serve(
     socket: TcpStream,
     peer: SocketAddr,
+    first: Vec<u8>,
     shared: &Shared,
     shutdown: watch::Receiver<bool>,
     handle: &Handle,
 ) {
     let config = &shared.prepared.config;
-    let result = Conn::new(socket, peer, shutdown, config.idle_timeout.0)
-        .map_err(|e| e.to_string())
-        .and_then(|mut conn| {
-            let Some(first) = conn
-                .read_frame(MAX_GROUP, "group name")
-                .map_err(|e| e.to_string())?
-            else {
-                return Ok(None);
-            };
-            if Probe::is_probe(&first) && shared.prepared.accepts(Protocol::V2) {
-                v2::serve(&mut conn, &first, shared, handle).map(Some)
-            } else if shared.prepared.accepts_hobbes() {
-                legacy::serve(&mut conn, &first, shared, handle).map(Some)
-            } else if shared.prepared.accepts(Protocol::Hobbes) {
-                Err("refused a hobbes sender: TLS or authentication is required".into())
-            } else {
-                Err("refused a hobbes sender: receiver.protocols excludes \"hobbes\"".into())
-            }
-        });
+    let result = Conn::new(
+        socket,
+        peer,
+        shutdown,
+        config.idle_timeout.0,
+        config.frame_timeout.0,
+    )
+    .map_err(|e| e.to_string())
+    .and_then(|mut conn| {
+        if Probe::is_probe(&first) && shared.prepared.accepts(Protocol::V2) {
+            v2::serve(&mut conn, &first, shared, handle)
+        } else if shared.prepared.accepts_hobbes() {
+            legacy::serve(&mut conn, &first, shared, handle)
+        } else if shared.prepared.accepts(Protocol::Hobbes) {
+            Err("refused a hobbes sender: TLS or authentication is required".into())
+        } else {
+            Err("refused a hobbes sender: receiver.protocols excludes \"hobbes\"".into())
+        }
+    });
     match result {
-        Ok(Some(n)) => tracing::info!(%peer, "connection ended after {n} transactions"),
-        Ok(None) => {}
+        Ok(n) => tracing::info!(%peer, "connection ended after {n} transactions"),
         Err(e) => tracing::warn!(%peer, "terminating log session with error: {e}"),
     }
 }
