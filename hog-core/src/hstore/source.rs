@@ -31,6 +31,10 @@ use super::region::Region;
 use super::registration::{self, Event, Registration};
 use super::ring::WaitPolicy;
 
+/// Stack of a reader thread: it decodes and copies into batches on the
+/// heap, and thousands of them may run at once.
+const READER_STACK: usize = 512 << 10;
+
 /// Tunables of the hstore source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -384,6 +388,7 @@ impl Manager {
         shared.set_policy(policy);
         let (done_tx, done) = watch::channel(false);
         let name = region.name().to_string();
+        let thread_name = name.clone();
         let job = ReaderJob {
             group: group.clone(),
             region,
@@ -400,8 +405,24 @@ impl Manager {
             for mut predecessor in predecessors {
                 let _ = predecessor.wait_for(|done| *done).await;
             }
+            // A thread of its own, not tokio's blocking pool: that pool is
+            // bounded (512) and also runs every sink call, so thousands of
+            // readers waiting on their rings would starve the sinks.
             let handle = tokio::runtime::Handle::current();
-            let _ = tokio::task::spawn_blocking(move || reader::run(job, handle)).await;
+            let (finished, ended) = tokio::sync::oneshot::channel();
+            let spawned = std::thread::Builder::new()
+                .name("hog-reader".into())
+                .stack_size(READER_STACK)
+                .spawn(move || {
+                    reader::run(job, handle);
+                    let _ = finished.send(());
+                });
+            match spawned {
+                Ok(_) => {
+                    let _ = ended.await;
+                }
+                Err(e) => tracing::error!(region = %thread_name, "cannot start a reader thread: {e}"),
+            }
             let _ = done_tx.send(true);
         }));
         self.regions.insert(
