@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use hog_core::paths;
 use hog_core::plugin::{BatchRef, Counter, Logger, PluginError, Sink, SinkStats, StreamInfo};
@@ -357,14 +357,33 @@ fn cut_on_time(options: &Options, streams: &Streams, stop: &AtomicBool, logger: 
         .state_dir
         .as_ref()
         .map(|d| Path::new(d).join("hog-tcp-spools"));
+    // A cut that keeps failing (a full disk) is logged when it starts and
+    // every 30 s, not at every tick; its data stays in open.seg meanwhile.
+    let mut failing: HashMap<u64, Instant> = HashMap::new();
     while !stop.load(Ordering::Acquire) {
         std::thread::sleep(tick);
         let mut streams = streams.lock().unwrap_or_else(PoisonError::into_inner);
         let mut retired = Vec::new();
         for (id, stream) in streams.iter() {
             let time = options.batch_time.0;
-            if let Err(e) = stream.spool.cut_if(|_, age| age >= time) {
-                logger.error(&e.to_string());
+            match stream.spool.cut_if(|_, age| age >= time) {
+                Ok(_) => {
+                    if failing.remove(id).is_some() {
+                        logger.info(&format!(
+                            "{}: segments are cut again",
+                            stream.spool.dir().display()
+                        ));
+                    }
+                }
+                Err(e) => {
+                    let due = failing
+                        .get(id)
+                        .is_none_or(|t| t.elapsed() >= Duration::from_secs(30));
+                    if due {
+                        logger.error(&format!("{e}; the transactions stay in open.seg, retrying"));
+                        failing.insert(*id, Instant::now());
+                    }
+                }
             }
             let drained = stream.spool.lock().drained();
             if drained && stream.senders.iter().all(|(h, _)| h.is_finished()) {

@@ -140,10 +140,16 @@ fn io(dir: &Path, what: &str, e: std::io::Error) -> PluginError {
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");
-    let mut f = File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    fs::rename(&tmp, path)
+    let written = File::create(&tmp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    });
+    if written.is_err() {
+        // A full disk must not keep the half-written copy.
+        let _ = fs::remove_file(&tmp);
+    }
+    written
 }
 
 impl Spool {
@@ -263,10 +269,12 @@ impl Spool {
         if n == 0 {
             return Ok(state.durable_end());
         }
-        state
-            .open
-            .write_all(&buf)
-            .map_err(|e| io(&self.dir, "cannot append", e))?;
+        if let Err(e) = state.open.write_all(&buf) {
+            // Take back what a failed write (a full disk) left, so that the
+            // next append follows whole transactions.
+            let _ = state.open.set_len(8 + state.open_bytes);
+            return Err(io(&self.dir, "cannot append", e));
+        }
         if self.fsync {
             state
                 .open
