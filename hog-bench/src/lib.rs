@@ -1,11 +1,13 @@
 //! hog's benchmarks (issue 6): real producer, hog and receiver processes,
 //! every run's output verified, medians reported against the C++ hog.
 //!
-//! Two programs: `hog-bench`, the harness, and `hog-bench-producer`, a
-//! producer built on `hog-producer` that the harness starts. Neither is
-//! part of `cargo test`; build them with `cargo build --release -p
-//! hog-host -p hog-bench` and run `target/release/hog-bench --help`.
+//! Three programs: `hog-bench`, the harness; `hog-bench-producer`, a
+//! producer built on `hog-producer` that the harness starts; and
+//! `hog-campaign`, the fault campaign ([`campaign`]). None is part of
+//! `cargo test`; build them with `cargo build --release -p hog-host -p
+//! hog-bench` and run `target/release/hog-bench --help`.
 
+pub mod campaign;
 pub mod clock;
 pub mod figures;
 pub mod harness;

@@ -20,12 +20,12 @@ use crate::clock::monotonic_ns;
 use crate::figures::metric::Unit;
 use crate::harness::bench::Bench;
 use crate::harness::hog::{HogProcess, Protocol};
-use std::path::PathBuf;
 use crate::harness::procfs::cpu_seconds;
 use crate::harness::relay::Relay;
 use crate::harness::verify::{count, tally};
 use crate::harness::wait::wait_every;
 use crate::workload::Workload;
+use std::path::PathBuf;
 
 /// A TCP port free now on 127.0.0.1.
 pub fn free_port() -> Result<u16, String> {

@@ -160,9 +160,11 @@ impl HogProcess {
             .args(["-s", &port.to_string()])
             .args(["-d", &template(dir)]);
         let h = Self::spawn_cpp(cmd, dir)?;
-        wait_until(Duration::from_secs(20), "the C++ receiver to listen", || {
-            tcp_listening(port)
-        })?;
+        wait_until(
+            Duration::from_secs(20),
+            "the C++ receiver to listen",
+            || tcp_listening(port),
+        )?;
         Ok(h)
     }
 

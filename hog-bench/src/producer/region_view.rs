@@ -67,7 +67,9 @@ impl RegionView {
         };
         let view = RegionView { base, len, layout };
         match layout.total_size() {
-            Some(total) if total <= len as u64 && layout.valsz.is_multiple_of(4) && layout.count > 0 => {
+            Some(total)
+                if total <= len as u64 && layout.valsz.is_multiple_of(4) && layout.count > 0 =>
+            {
                 Ok(view)
             }
             _ => Err(io::Error::other(format!(

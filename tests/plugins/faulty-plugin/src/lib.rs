@@ -1,6 +1,10 @@
 //! A plugin that misbehaves on request, to test how hog fences plugins.
 //!
-//! Options: `{"panic_in": "new" | "open" | "write" | "never"}`. The
+//! Options: `{"panic_in": "new" | "open" | "write" | "never"}` (default
+//! never), and `"fail_while": PATH`: every open and write fails with an I/O
+//! error while file PATH exists, as a sink on a full disk does; with
+//! `"marks_dir": DIR` it keeps each stream's mark durably in `DIR/<stream>`
+//! (else it holds nothing across a restart and reports mark 0). The
 //! environment variable `FAULTY_PLUGIN_API_VERSION`, read when the library is
 //! loaded, makes it declare another plugin interface version.
 
@@ -45,13 +49,55 @@ enum PanicIn {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Options {
+    #[serde(default = "never")]
     panic_in: PanicIn,
+    #[serde(default)]
+    fail_while: Option<std::path::PathBuf>,
+    #[serde(default)]
+    marks_dir: Option<std::path::PathBuf>,
 }
 
-/// A sink that accepts everything and panics where configured.
+fn never() -> PanicIn {
+    PanicIn::Never
+}
+
+/// A sink that accepts everything, panics where configured and fails
+/// while its flag file exists.
 pub struct FaultySink {
     panic_in: PanicIn,
+    fail_while: Option<std::path::PathBuf>,
+    marks_dir: Option<std::path::PathBuf>,
+    marks: std::collections::HashMap<u64, u64>,
     written: u64,
+}
+
+impl FaultySink {
+    /// Where the mark of `stream` is kept, if marks are durable.
+    fn mark_file(&self, stream: u64) -> Option<std::path::PathBuf> {
+        self.marks_dir.as_ref().map(|d| d.join(stream.to_string()))
+    }
+
+    /// Records the mark of `stream`, durably if configured.
+    fn set_mark(&mut self, stream: u64, mark: u64) -> Result<(), PluginError> {
+        self.marks.insert(stream, mark);
+        if let Some(path) = self.mark_file(stream) {
+            let tmp = path.with_extension("tmp");
+            std::fs::write(&tmp, mark.to_string())
+                .and_then(|_| std::fs::rename(&tmp, &path))
+                .map_err(|e| PluginError::io(format!("faulty sink: {}: {e}", path.display())))?;
+        }
+        Ok(())
+    }
+
+    fn failing(&self) -> Result<(), PluginError> {
+        match &self.fail_while {
+            Some(flag) if flag.exists() => Err(PluginError::io(format!(
+                "faulty sink: failing while {} exists, as configured",
+                flag.display()
+            ))),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl FaultySink {
@@ -62,31 +108,48 @@ impl FaultySink {
         if options.panic_in == PanicIn::New {
             panic!("faulty sink: panic in constructor, as configured");
         }
+        if let Some(dir) = &options.marks_dir {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| PluginError::config(format!("faulty sink: {}: {e}", dir.display())))?;
+        }
         Ok(Self {
             panic_in: options.panic_in,
+            fail_while: options.fail_while,
+            marks_dir: options.marks_dir,
+            marks: std::collections::HashMap::new(),
             written: 0,
         })
     }
 }
 
 impl Sink for FaultySink {
-    fn open_stream(&mut self, _stream: &StreamInfo) -> Result<u64, PluginError> {
+    fn open_stream(&mut self, stream: &StreamInfo) -> Result<u64, PluginError> {
         if self.panic_in == PanicIn::Open {
             panic!("faulty sink: panic in open_stream, as configured");
         }
-        Ok(0)
+        self.failing()?;
+        let mark = self
+            .mark_file(stream.id)
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .and_then(|t| t.trim().parse().ok())
+            .unwrap_or(0);
+        self.marks.insert(stream.id, mark);
+        Ok(mark)
     }
 
     fn write(&mut self, batch: BatchRef<'_>) -> Result<u64, PluginError> {
         if self.panic_in == PanicIn::Write {
             panic!("faulty sink: panic in write, as configured");
         }
+        self.failing()?;
         self.written += batch.len() as u64;
-        Ok(batch.end_seq())
+        let end = batch.end_seq();
+        self.set_mark(batch.stream_id, end)?;
+        Ok(end)
     }
 
-    fn flush(&mut self, _stream_id: u64) -> Result<u64, PluginError> {
-        Ok(self.written)
+    fn flush(&mut self, stream_id: u64) -> Result<u64, PluginError> {
+        Ok(self.marks.get(&stream_id).copied().unwrap_or(0))
     }
 
     fn close_stream(&mut self, _stream_id: u64) -> Result<(), PluginError> {
