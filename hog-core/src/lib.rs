@@ -2,14 +2,16 @@
 //! the pipeline that carries streams of transactions from sources to sinks,
 //! and the value units hog's configuration speaks.
 //!
-//! Third-party plugins depend on this crate for [`plugin`] alone; the host
-//! uses all of it.
+//! The plugin interface lives in its own small crate, `hog-plugin-api`,
+//! which third-party plugins depend on; it is re-exported here as
+//! [`plugin`] for the host and the built-in plugins.
 
 pub mod fregion;
 pub mod hstore;
 pub mod paths;
 pub mod pipeline;
-pub mod plugin;
+pub use hog_plugin_api as plugin;
+pub use hog_plugin_api::{export_plugin, plugin_module};
 pub mod sigbus;
 pub mod types;
 pub mod units;

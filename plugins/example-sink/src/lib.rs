@@ -1,5 +1,5 @@
 //! An example sink written the way a third party would write one: it depends
-//! on `hog-core` alone, is built as a `cdylib`, and hog loads it from its
+//! on `hog-plugin-api` alone, is built as a `cdylib`, and hog loads it from its
 //! plugin directory.
 //!
 //! It appends one JSON line per transaction to a file
@@ -16,11 +16,11 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 
-use hog_core::plugin::{BatchRef, Logger, PluginError, Sink, SinkStats, StreamInfo};
+use hog_plugin_api::{BatchRef, Logger, PluginError, Sink, SinkStats, StreamInfo};
 use serde::Deserialize;
 
-hog_core::plugin_module! { name: "example", sink: JsonLinesSink::from_options }
-hog_core::export_plugin!(module);
+hog_plugin_api::plugin_module! { name: "example", sink: JsonLinesSink::from_options }
+hog_plugin_api::export_plugin!(module);
 
 /// Options of the example sink.
 #[derive(Debug, Deserialize)]

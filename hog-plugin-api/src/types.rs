@@ -116,7 +116,7 @@ impl<'a> BatchRef<'a> {
     /// The transactions with their sequence numbers, in order.
     ///
     /// Offsets that are out of order or past `data` yield empty transactions
-    /// rather than a panic; batches built by [`crate::pipeline::Batch`] never
+    /// rather than a panic; batches built by hog's pipeline never
     /// have them.
     pub fn transactions(&self) -> impl Iterator<Item = (u64, &'a [u8])> + 'a {
         let data: &'a [u8] = self.data.as_slice();

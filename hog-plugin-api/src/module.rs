@@ -61,22 +61,16 @@ impl RootModule for PluginModuleRef {
 }
 
 /// Why a plugin library could not be used.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum LoadError {
     /// The library could not be opened or its layout does not match.
-    #[error("cannot load plugin {path}: {source}")]
     Library {
         /// Path of the library.
         path: String,
         /// What abi_stable reported.
-        #[source]
         source: Box<LibraryError>,
     },
     /// The library was built against another plugin interface version.
-    #[error(
-        "plugin {path} ({name}) was built for hog plugin interface version {found}, \
-         but this hog speaks version {expected}; rebuild the plugin against this hog"
-    )]
     Version {
         /// Path of the library.
         path: String,
@@ -87,6 +81,35 @@ pub enum LoadError {
         /// The version this host speaks.
         expected: u32,
     },
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Library { path, source } => {
+                write!(f, "cannot load plugin {path}: {source}")
+            }
+            LoadError::Version {
+                path,
+                name,
+                found,
+                expected,
+            } => write!(
+                f,
+                "plugin {path} ({name}) was built for hog plugin interface version {found}, \
+                 but this hog speaks version {expected}; rebuild the plugin against this hog"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LoadError::Library { source, .. } => Some(source.as_ref()),
+            LoadError::Version { .. } => None,
+        }
+    }
 }
 
 /// Loads the plugin library at `path` and checks that this host can use it.
@@ -141,8 +164,8 @@ pub extern "C" fn no_stat_store(
 /// Declares a plugin's root module as `pub fn module() -> PluginModuleRef`.
 ///
 /// ```ignore
-/// hog_core::plugin_module! { name: "example", sink: MySink::new }
-/// hog_core::plugin_module! { name: "sqlite", stat_store: SqliteStore::from_options }
+/// hog_plugin_api::plugin_module! { name: "example", sink: MySink::new }
+/// hog_plugin_api::plugin_module! { name: "sqlite", stat_store: SqliteStore::from_options }
 /// ```
 /// The constructor has the shape `fn(&str, Logger) -> Result<T, PluginError>`
 /// and receives the instance's options as JSON.
@@ -151,39 +174,39 @@ macro_rules! plugin_module {
     (name: $name:expr, sink: $make:path) => {
         $crate::plugin_module!(@module $name, {
             extern "C" fn new_sink(
-                config: $crate::plugin::abi_stable::std_types::RStr<'_>,
-                logger: $crate::plugin::Logger,
-            ) -> $crate::plugin::abi_stable::std_types::RResult<
-                $crate::plugin::SinkObject,
-                $crate::plugin::PluginError,
+                config: $crate::abi_stable::std_types::RStr<'_>,
+                logger: $crate::Logger,
+            ) -> $crate::abi_stable::std_types::RResult<
+                $crate::SinkObject,
+                $crate::PluginError,
             > {
-                $crate::plugin::sink_object(config, logger, $make)
+                $crate::sink_object(config, logger, $make)
             }
             new_sink
-        }, $crate::plugin::no_stat_store);
+        }, $crate::no_stat_store);
     };
     (name: $name:expr, stat_store: $make:path) => {
-        $crate::plugin_module!(@module $name, $crate::plugin::no_sink, {
+        $crate::plugin_module!(@module $name, $crate::no_sink, {
             extern "C" fn new_stat_store(
-                config: $crate::plugin::abi_stable::std_types::RStr<'_>,
-                logger: $crate::plugin::Logger,
-            ) -> $crate::plugin::abi_stable::std_types::RResult<
-                $crate::plugin::StatStoreObject,
-                $crate::plugin::PluginError,
+                config: $crate::abi_stable::std_types::RStr<'_>,
+                logger: $crate::Logger,
+            ) -> $crate::abi_stable::std_types::RResult<
+                $crate::StatStoreObject,
+                $crate::PluginError,
             > {
-                $crate::plugin::stat_store_object(config, logger, $make)
+                $crate::stat_store_object(config, logger, $make)
             }
             new_stat_store
         });
     };
     (@module $name:expr, $new_sink:expr, $new_stat_store:expr) => {
         /// This plugin's root module, for linking it into a host statically.
-        pub fn module() -> $crate::plugin::PluginModuleRef {
-            use $crate::plugin::abi_stable::prefix_type::PrefixTypeTrait;
-            $crate::plugin::PluginModule {
-                api_version: $crate::plugin::API_VERSION,
-                name: $crate::plugin::abi_stable::std_types::RStr::from_str($name),
-                version: $crate::plugin::abi_stable::std_types::RStr::from_str(env!(
+        pub fn module() -> $crate::PluginModuleRef {
+            use $crate::abi_stable::prefix_type::PrefixTypeTrait;
+            $crate::PluginModule {
+                api_version: $crate::API_VERSION,
+                name: $crate::abi_stable::std_types::RStr::from_str($name),
+                version: $crate::abi_stable::std_types::RStr::from_str(env!(
                     "CARGO_PKG_VERSION"
                 )),
                 new_sink: $new_sink,
@@ -201,8 +224,8 @@ macro_rules! plugin_module {
 macro_rules! export_plugin {
     ($module:path) => {
         /// The exported root module of this plugin library.
-        #[$crate::plugin::abi_stable::export_root_module]
-        pub fn hog_plugin_root() -> $crate::plugin::PluginModuleRef {
+        #[$crate::abi_stable::export_root_module]
+        pub fn hog_plugin_root() -> $crate::PluginModuleRef {
             $module()
         }
     };
