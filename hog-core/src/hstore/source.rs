@@ -421,7 +421,9 @@ impl Manager {
                 Ok(_) => {
                     let _ = ended.await;
                 }
-                Err(e) => tracing::error!(region = %thread_name, "cannot start a reader thread: {e}"),
+                Err(e) => {
+                    tracing::error!(region = %thread_name, "cannot start a reader thread: {e}")
+                }
             }
             let _ = done_tx.send(true);
         }));

@@ -190,10 +190,8 @@ mod tests {
     fn segments_are_cut_as_gzip_while_a_destination_speaks_only_hobbes() {
         use crate::spool::Compression;
         use hog_core::wire::v2::Codec;
-        let auto = net(
-            r#"{"dir": "d", "batch_time": "1s", "batch_size": "1MB",
-                "destinations": ["a:1", "b:2"]}"#,
-        );
+        let auto = net(r#"{"dir": "d", "batch_time": "1s", "batch_size": "1MB",
+                "destinations": ["a:1", "b:2"]}"#);
         let compression = Compression {
             codec: Codec::Zstd,
             gzip_level: 6,
@@ -213,10 +211,8 @@ mod tests {
         b.learned_hobbes(false);
         assert_eq!(compression.codec(), Codec::Zstd);
 
-        let configured = net(
-            r#"{"dir": "d", "batch_time": "1s", "batch_size": "1MB",
-                "destinations": ["a:1"], "protocol": "hobbes"}"#,
-        );
+        let configured = net(r#"{"dir": "d", "batch_time": "1s", "batch_size": "1MB",
+                "destinations": ["a:1"], "protocol": "hobbes"}"#);
         assert!(configured.hobbes_peers.any());
     }
 
