@@ -13,6 +13,7 @@ pub mod pipeline;
 pub use hog_plugin_api as plugin;
 pub use hog_plugin_api::{export_plugin, plugin_module};
 pub mod sigbus;
+pub mod source;
 pub mod types;
 pub mod units;
 pub mod wire;

@@ -3,10 +3,9 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use hog_core::hstore::HstoreSource;
-use hog_core::pipeline::{Fanout, Generator, Source, SourceContext};
+use hog_core::pipeline::Fanout;
 use hog_core::plugin::{SessionInfo, SinkStats};
-use hog_core::wire::ReceiverSource;
+use hog_core::source::{Generator, HstoreSource, ReceiverSource, Source, SourceContext};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
 

@@ -9,10 +9,8 @@
 pub mod drain;
 pub mod lock;
 pub mod meta;
-pub mod reader;
 pub mod region;
 pub mod registration;
-pub mod source;
 
 pub use drain::{Drain, DrainError, Stop};
 pub use hstore_shm::ring;
@@ -20,4 +18,3 @@ pub use hstore_shm::{page_size, Footer, Ring, WaitPolicy};
 pub use lock::{GroupLock, LockError};
 pub use meta::{Meta, MetaError, HSTORE_VERSION};
 pub use region::{Geometry, Region, RegionError};
-pub use source::{HstoreConfig, HstoreSource};

@@ -1,22 +1,20 @@
-//! The pipeline: sources produce streams of sequence-numbered transactions,
-//! a [`Fanout`] hands each batch to every sink and records progress in the
-//! stat store.
+//! The pipeline: sources (`crate::source`) produce streams of
+//! sequence-numbered transactions, a [`Fanout`] hands each batch to every
+//! sink and records progress in the stat store.
 
 mod batch;
 mod call;
 mod fanout;
-mod generator;
 mod hold;
+mod shutdown;
 mod sink;
-mod source;
 mod store;
 
 pub use batch::Batch;
 pub use fanout::{Fanout, StreamDelivery};
-pub use generator::{Generator, GeneratorConfig, LONG_TYPE};
 pub use hold::OnError;
+pub use shutdown::stopped;
 pub use sink::SinkHandle;
-pub use source::{stopped, Source, SourceContext};
 pub use store::StatStoreHandle;
 
 use crate::plugin::PluginError;

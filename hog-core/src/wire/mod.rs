@@ -7,11 +7,10 @@
 //!
 //! [`v2`] is hog's own: exactly-once (segments carry sequence numbers, the
 //! receiver answers with its durable mark), zstd, a CRC per segment, TLS
-//! and authentication. [`receiver`] serves both on one port.
+//! and authentication. The receiver source (`crate::source::receiver`)
+//! serves both on one port.
 
 pub mod legacy;
-pub mod receiver;
 pub mod v2;
 
 pub use legacy::{validate_group, Init, WireError};
-pub use receiver::{Protocol, ReceiverConfig, ReceiverSource, ServerTls};

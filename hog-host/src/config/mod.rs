@@ -12,9 +12,9 @@ mod store_dir;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use hog_core::hstore::HstoreConfig;
-use hog_core::pipeline::{GeneratorConfig, OnError};
-pub use hog_core::wire::ReceiverConfig;
+use hog_core::pipeline::OnError;
+pub use hog_core::source::ReceiverConfig;
+use hog_core::source::{GeneratorConfig, HstoreConfig};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 

@@ -108,13 +108,7 @@ impl Answer {
     }
 }
 
-const HELLO: u8 = 1;
-const WELCOME: u8 = 2;
-const SEGMENT: u8 = 3;
-const ACK: u8 = 4;
-const END: u8 = 5;
-const ERROR: u8 = 6;
-const REFUSED: u8 = 7;
+use super::kind::{ACK, END, ERROR, HELLO, REFUSED, SEGMENT, WELCOME};
 
 /// A message after the probe. Borrowed from its frame where it carries
 /// bulk bytes.
@@ -233,9 +227,6 @@ impl Message<'_> {
         }
     }
 }
-
-/// The first byte of a segment message.
-pub(super) const SEGMENT_KIND: u8 = SEGMENT;
 
 #[cfg(test)]
 mod tests {

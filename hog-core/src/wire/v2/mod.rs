@@ -42,3 +42,14 @@ pub const MAGIC: &[u8; 5] = b".hog2";
 
 /// The protocol version this hog speaks.
 pub const VERSION: u8 = 1;
+
+/// The first byte of each message after the hello exchange: its kind.
+mod kind {
+    pub(super) const HELLO: u8 = 1;
+    pub(super) const WELCOME: u8 = 2;
+    pub(super) const SEGMENT: u8 = 3;
+    pub(super) const ACK: u8 = 4;
+    pub(super) const END: u8 = 5;
+    pub(super) const ERROR: u8 = 6;
+    pub(super) const REFUSED: u8 = 7;
+}

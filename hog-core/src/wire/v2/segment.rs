@@ -18,7 +18,7 @@ use std::io::Read;
 use crate::types::Cursor;
 use crate::wire::legacy::{self, WireError};
 
-use super::frame::SEGMENT_KIND;
+use super::kind::SEGMENT;
 
 /// How a segment's payload is compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -177,7 +177,7 @@ impl<'a> SegmentFrame<'a> {
 
     fn fields(&self) -> [u8; HEADER_LEN - 4] {
         let mut out = [0u8; HEADER_LEN - 4];
-        out[0] = SEGMENT_KIND;
+        out[0] = SEGMENT;
         out[1..9].copy_from_slice(&self.first_seq.to_le_bytes());
         out[9..17].copy_from_slice(&self.count.to_le_bytes());
         out[17] = self.codec as u8;

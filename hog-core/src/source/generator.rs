@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::plugin::{CommitMethod, Qos, Statement, StreamInfo};
 
-use super::batch::Batch;
-use super::source::{Source, SourceContext};
-use super::PipelineError;
+use crate::pipeline::{Batch, PipelineError};
+
+use super::{Source, SourceContext};
 
 /// Options of the generator source.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -17,45 +17,28 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 use tokio::net::UnixListener;
 use tokio::sync::{mpsc, watch};
 
-use crate::pipeline::{stopped, PipelineError, Source, SourceContext};
+use crate::pipeline::{stopped, PipelineError};
 use crate::plugin::UnfinishedStream;
-use crate::units::{Size, Span};
 
-use super::lock::GroupLock;
-use super::reader::{self, ReaderJob, Resume, Shared};
-use super::region::Region;
-use super::registration::{self, Event, Registration};
-use super::ring::WaitPolicy;
+use crate::hstore::lock::GroupLock;
+use crate::hstore::region::Region;
+use crate::hstore::registration::{self, Event, Registration};
+use crate::hstore::ring::WaitPolicy;
+
+use super::{Source, SourceContext};
+
+mod config;
+mod reader;
+
+pub use config::HstoreConfig;
+use reader::{ReaderJob, Resume, Shared};
 
 /// Stack of a reader thread: it decodes and copies into batches on the
 /// heap, and thousands of them may run at once.
 const READER_STACK: usize = 512 << 10;
-
-/// Tunables of the hstore source.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct HstoreConfig {
-    /// Unlink a region once its producer exited and it is drained.
-    pub unlink_drained: bool,
-    /// How often an idle reader looks for a stop or a producer exit.
-    pub tick: Span,
-    /// Bytes of transactions delivered to the sinks at once, at most.
-    pub batch_bytes: Size,
-}
-
-impl Default for HstoreConfig {
-    fn default() -> Self {
-        Self {
-            unlink_drained: true,
-            tick: Span(Duration::from_millis(200)),
-            batch_bytes: Size(4 << 20),
-        }
-    }
-}
 
 /// The shared-memory source.
 pub struct HstoreSource {

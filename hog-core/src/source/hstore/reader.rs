@@ -15,10 +15,11 @@ use tokio::runtime::Handle;
 use crate::pipeline::{Batch, Fanout, PipelineError, StreamDelivery};
 use crate::plugin::{SourceCursor, StreamInfo};
 
-use super::drain::{Drain, DrainError, Stop};
-use super::region::Region;
-use super::ring::WaitPolicy;
-use super::source::HstoreConfig;
+use crate::hstore::drain::{Drain, DrainError, Stop};
+use crate::hstore::region::Region;
+use crate::hstore::ring::WaitPolicy;
+
+use super::config::HstoreConfig;
 
 /// What a reader shares with the registration side.
 #[derive(Debug, Default)]

@@ -28,7 +28,8 @@ use tokio::net::TcpListener;
 use tokio::runtime::Handle;
 use tokio::sync::{watch, Semaphore};
 
-use crate::pipeline::{stopped, Fanout, PipelineError, Source, SourceContext};
+use crate::pipeline::{stopped, Fanout, PipelineError};
+use crate::source::{Source, SourceContext};
 use crate::wire::v2::Probe;
 
 pub use config::{Prepared, Protocol, ReceiverConfig, ServerTls};

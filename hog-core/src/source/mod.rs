@@ -1,11 +1,23 @@
-//! Sources: what produces streams (shared-memory producers, remote hogs,
-//! generators) and feeds them through a [`Fanout`].
+//! Sources: what produces streams and feeds them through a [`Fanout`].
+//!
+//! - [`hstore`]: producers logging into shared-memory rings (the protocol
+//!   itself is in `crate::hstore`);
+//! - [`receiver`]: remote hogs shipping batches (the protocols are in
+//!   `crate::wire`);
+//! - [`generator`]: synthetic records, for the demo and tests.
 
 use async_trait::async_trait;
 use tokio::sync::watch;
 
-use super::fanout::Fanout;
-use super::PipelineError;
+use crate::pipeline::{Fanout, PipelineError};
+
+pub mod generator;
+pub mod hstore;
+pub mod receiver;
+
+pub use generator::{Generator, GeneratorConfig, LONG_TYPE};
+pub use hstore::{HstoreConfig, HstoreSource};
+pub use receiver::{Protocol, ReceiverConfig, ReceiverSource, ServerTls};
 
 /// What a running source is given.
 #[derive(Clone)]
@@ -24,17 +36,4 @@ pub trait Source: Send {
 
     /// Runs until the source is exhausted or shutdown is signalled.
     async fn run(self: Box<Self>, context: SourceContext) -> Result<(), PipelineError>;
-}
-
-/// Resolves once `shutdown` is `true` (never, if its sender is gone while
-/// it is `false`).
-pub async fn stopped(shutdown: &mut watch::Receiver<bool>) {
-    loop {
-        if *shutdown.borrow_and_update() {
-            return;
-        }
-        if shutdown.changed().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    }
 }
