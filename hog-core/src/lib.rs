@@ -11,6 +11,7 @@ pub mod hstore;
 pub mod paths;
 pub mod pipeline;
 pub use hog_plugin_api as plugin;
+pub mod recovery;
 pub use hog_plugin_api::{export_plugin, plugin_module};
 pub mod sigbus;
 pub mod source;

@@ -5,6 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use hog_core::pipeline::Fanout;
 use hog_core::plugin::{SessionInfo, SinkStats};
+use hog_core::recovery;
 use hog_core::source::{Generator, HstoreSource, ReceiverSource, Source, SourceContext};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
@@ -40,7 +41,7 @@ pub async fn run_until(
     for warning in config.warnings() {
         tracing::warn!("{warning}");
     }
-    let sources = sources(&config)?;
+    let mut sources = sources(&config)?;
     let (store, stat_path) = plugins::stat_store(&config).map_err(fail)?;
     let sinks = plugins::sinks(&config).map_err(fail)?;
     let mode = Mode::of(&config);
@@ -61,16 +62,11 @@ pub async fn run_until(
             announce(&format!("install a monitor for the '{group}' group"));
         }
     }
-    if config.recovery {
-        let unfinished = store.unfinished_streams().await.map_err(fail)?;
-        if !unfinished.is_empty() {
-            tracing::info!(
-                "{} stream(s) of earlier sessions are unfinished ({}); recovering them alongside new work",
-                unfinished.len(),
-                stat_path.display()
-            );
-        }
-    }
+    let recovery = recovery::hand_over(&store, session_id, &mut sources, config.recovery)
+        .await
+        .map_err(fail)?;
+    let (sources_done, sources_ended) = watch::channel(false);
+    let following = tokio::spawn(recovery.follow(sources_ended));
 
     let context = SourceContext {
         fanout: Fanout::new(sinks.clone(), store.clone(), session_id, shutdown.clone()),
@@ -91,6 +87,9 @@ pub async fn run_until(
             Err(e) => failures.push(format!("source {name}: {e}")),
         }
     }
+
+    let _ = sources_done.send(true);
+    let _ = following.await;
 
     let mut summary = Vec::new();
     for sink in &sinks {

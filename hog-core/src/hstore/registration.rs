@@ -47,8 +47,14 @@ impl Registration {
 
     /// The region this registration names for `group`.
     pub fn region(&self, group: &str) -> String {
-        format!("/{group}.{}.{}", self.pid, self.tid)
+        region_name(group, self.pid, self.tid)
     }
+}
+
+/// The name of the ring thread `tid` of process `pid` makes for `group`:
+/// `/G.pid.tid` (under `/dev/shm`).
+pub fn region_name(group: &str, pid: u64, tid: u64) -> String {
+    format!("/{group}.{pid}.{tid}")
 }
 
 /// What a registration connection reports.

@@ -10,6 +10,8 @@ use async_trait::async_trait;
 use tokio::sync::watch;
 
 use crate::pipeline::{Fanout, PipelineError};
+use crate::plugin::UnfinishedStream;
+use crate::recovery::Adopted;
 
 pub mod generator;
 pub mod hstore;
@@ -33,6 +35,17 @@ pub struct SourceContext {
 pub trait Source: Send {
     /// A short name for logs (`hstore`, `receiver`, `generator`).
     fn name(&self) -> &str;
+
+    /// Whether `stream`, left unfinished by an earlier hog, is this
+    /// source's to resume (see `crate::recovery`); none by default.
+    fn owns(&self, _stream: &UnfinishedStream) -> bool {
+        false
+    }
+
+    /// Takes the unfinished streams this source owns, oldest first per
+    /// group, before it runs; it resumes them and reports through each
+    /// one's tracker.
+    fn adopt(&mut self, _streams: Vec<Adopted>) {}
 
     /// Runs until the source is exhausted or shutdown is signalled.
     async fn run(self: Box<Self>, context: SourceContext) -> Result<(), PipelineError>;

@@ -3,9 +3,9 @@
 //!
 //! Per group it takes the group lock, binds `<dir>/hstore.<GROUP>.sk` and
 //! accepts connections; each connection's registrations arrive as events.
-//! At start it first re-attaches the regions of streams the stat store says
-//! are unfinished (a producer only re-registers once its ring is full, so a
-//! restarted hog cannot wait for it). A region is read by one reader at a
+//! At start it first re-attaches the regions of the unfinished streams the
+//! recovery orchestrator handed it (a producer only re-registers once its
+//! ring is full, so a restarted hog cannot wait for it). A region is read by one reader at a
 //! time: a registration for a region already being read only updates it. A
 //! new producer of a group starts after every exited producer of that group
 //! is drained, so a restarted producer's data follows its predecessor's.
@@ -22,6 +22,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::pipeline::{stopped, PipelineError};
 use crate::plugin::UnfinishedStream;
+use crate::recovery::{Adopted, Tracker};
 
 use crate::hstore::lock::GroupLock;
 use crate::hstore::region::Region;
@@ -46,6 +47,7 @@ pub struct HstoreSource {
     dir: PathBuf,
     config: HstoreConfig,
     recovery: bool,
+    adopted: Vec<Adopted>,
 }
 
 impl HstoreSource {
@@ -56,6 +58,7 @@ impl HstoreSource {
             dir,
             config,
             recovery: true,
+            adopted: Vec::new(),
         }
     }
 
@@ -81,7 +84,7 @@ struct Manager {
     regions: HashMap<String, Active>,
     /// Streams of our groups that earlier hogs left unfinished, by region:
     /// a producer re-registering one resumes where the sinks stand.
-    unfinished: HashMap<String, UnfinishedStream>,
+    unfinished: HashMap<String, Adopted>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -89,6 +92,18 @@ struct Manager {
 impl Source for HstoreSource {
     fn name(&self) -> &str {
         "hstore"
+    }
+
+    /// A stream of one of our groups whose region has the name this source
+    /// gives its producers' rings (`/G.pid.tid`).
+    fn owns(&self, stream: &UnfinishedStream) -> bool {
+        let s = &stream.stream;
+        self.groups.iter().any(|g| g == s.group.as_str())
+            && s.region.as_str() == registration::region_name(&s.group, s.pid, s.tid)
+    }
+
+    fn adopt(&mut self, streams: Vec<Adopted>) {
+        self.adopted.extend(streams);
     }
 
     async fn run(self: Box<Self>, context: SourceContext) -> Result<(), PipelineError> {
@@ -117,20 +132,20 @@ impl Source for HstoreSource {
             )));
         }
         drop(events);
+        let this = *self;
         let mut manager = Manager {
             context: context.clone(),
-            config: self.config.clone(),
+            config: this.config.clone(),
             regions: HashMap::new(),
-            unfinished: HashMap::new(),
+            unfinished: this
+                .adopted
+                .into_iter()
+                .map(|a| (a.stream.stream.region.to_string(), a))
+                .collect(),
             tasks: Vec::new(),
         };
-        manager.load_unfinished(&self.groups).await;
-        if self.recovery {
-            manager.resume().await;
-        } else {
-            tracing::info!(
-                "recovery is off: unfinished streams of earlier hogs are left as they are"
-            );
+        if this.recovery {
+            manager.resume();
         }
         let mut shutdown = context.shutdown.clone();
         loop {
@@ -196,56 +211,34 @@ async fn accept(
 }
 
 impl Manager {
-    /// Loads the shared-memory streams of `groups` that earlier hogs left
-    /// unfinished.
-    async fn load_unfinished(&mut self, groups: &[String]) {
-        let unfinished = match self.context.fanout.store().unfinished_streams().await {
-            Ok(list) => list,
-            Err(e) => {
-                tracing::error!("cannot read unfinished streams from the stat store: {e}");
-                return;
-            }
-        };
-        for stream in unfinished.into_iter() {
-            let region = stream.stream.region.to_string();
-            // Only shared-memory streams (named `/G.pid.tid`) are ours.
-            if groups.iter().any(|g| g == stream.stream.group.as_str()) && region.starts_with('/') {
-                self.unfinished.insert(region, stream);
-            }
-        }
-    }
-
     /// Re-attaches the regions of the unfinished streams, oldest first.
-    async fn resume(&mut self) {
-        let store = self.context.fanout.store().clone();
-        let session = self.context.fanout.session_id();
+    fn resume(&mut self) {
         // Taken: a producer re-registering one of these regions later must
         // not be handed the cursor read at start.
-        let mut streams: Vec<UnfinishedStream> =
+        let mut streams: Vec<Adopted> =
             std::mem::take(&mut self.unfinished).into_values().collect();
-        streams.sort_by_key(|s| s.stream.id);
-        for stream in streams {
-            let group = stream.stream.group.to_string();
-            let region = stream.stream.region.to_string();
+        streams.sort_by_key(|a| a.stream.stream.id);
+        for adopted in streams {
+            let region = adopted.stream.stream.region.to_string();
             if self.regions.contains_key(&region) {
                 continue;
             }
-            let id = stream.stream.id;
-            if let Err(why) = self.resume_stream(group, stream) {
+            let (id, tracker) = (adopted.stream.stream.id, adopted.tracker.clone());
+            if let Err(why) = self.resume_stream(adopted) {
                 tracing::warn!(
                     region = %region,
                     stream = id,
-                    "cannot resume an unfinished stream: {why}; what it still held is lost; marking it recovered so that no later start repeats this"
+                    "cannot resume an unfinished stream: {why}; what it still held is lost; it is marked recovered so that no later start repeats this"
                 );
-                if let Err(e) = store.mark_recovered(id, session).await {
-                    tracing::error!("stat store: {e}");
-                }
+                tracker.failed();
             }
         }
     }
 
     /// Re-attaches an unfinished stream's region; says why not if it cannot.
-    fn resume_stream(&mut self, group: String, stream: UnfinishedStream) -> Result<(), String> {
+    fn resume_stream(&mut self, adopted: Adopted) -> Result<(), String> {
+        let Adopted { stream, tracker } = adopted;
+        let group = stream.stream.group.to_string();
         let name = stream.stream.region.to_string();
         if !Region::path_of(&name).exists() {
             return Err("its region no longer exists (was the machine restarted?)".into());
@@ -266,6 +259,7 @@ impl Manager {
             cursor: stream.cursor.into_option(),
             prev_cursor: stream.prev_cursor.into_option(),
         };
+        tracker.bytes_left(pending);
         let (pid, tid) = (stream.stream.pid, stream.stream.tid);
         self.start(
             group,
@@ -273,7 +267,7 @@ impl Manager {
             region,
             pid,
             tid,
-            Some(resume),
+            Some((resume, tracker)),
             WaitPolicy::Futex,
             Vec::new(),
         );
@@ -338,10 +332,13 @@ impl Manager {
         let resume = self
             .unfinished
             .remove(&name)
-            .filter(|u| u.stream.started_at_ns == region.created_ns())
-            .map(|u| Resume {
-                cursor: u.cursor.into_option(),
-                prev_cursor: u.prev_cursor.into_option(),
+            .filter(|a| a.stream.stream.started_at_ns == region.created_ns())
+            .map(|a| {
+                let resume = Resume {
+                    cursor: a.stream.cursor.into_option(),
+                    prev_cursor: a.stream.prev_cursor.into_option(),
+                };
+                (resume, a.tracker)
             });
         self.start(
             group,
@@ -363,10 +360,11 @@ impl Manager {
         region: Region,
         pid: u64,
         tid: u64,
-        resume: Option<Resume>,
+        resume: Option<(Resume, Tracker)>,
         policy: WaitPolicy,
         predecessors: Vec<watch::Receiver<bool>>,
     ) {
+        let (resume, tracker) = resume.unzip();
         let shared = Arc::new(Shared::default());
         shared.set_policy(policy);
         let (done_tx, done) = watch::channel(false);
@@ -378,6 +376,7 @@ impl Manager {
             pid,
             tid,
             resume,
+            tracker,
             shared: Arc::clone(&shared),
             fanout: self.context.fanout.clone(),
             shutdown: self.context.shutdown.clone(),

@@ -14,6 +14,7 @@ use tokio::runtime::Handle;
 
 use crate::pipeline::{Batch, Fanout, PipelineError, StreamDelivery};
 use crate::plugin::{SourceCursor, StreamInfo};
+use crate::recovery::Tracker;
 
 use crate::hstore::drain::{Drain, DrainError, Stop};
 use crate::hstore::region::Region;
@@ -68,6 +69,8 @@ pub struct ReaderJob {
     pub tid: u64,
     /// Set for a stream re-attached from the stat store.
     pub resume: Option<Resume>,
+    /// Where a recovered stream's progress is reported.
+    pub tracker: Option<Tracker>,
     /// State shared with the registration side.
     pub shared: Arc<Shared>,
     /// Where batches go.
@@ -81,9 +84,13 @@ pub struct ReaderJob {
 /// Runs a reader to its end; logs what happened.
 pub fn run(job: ReaderJob, handle: Handle) {
     let name = job.region.name().to_string();
+    let tracker = job.tracker.clone();
     match read(job, &handle) {
         Ok(end) => tracing::info!(region = %name, "stream {end}"),
         Err(e) => {
+            if let Some(t) = tracker {
+                t.failed();
+            }
             tracing::error!(region = %name, "{e}; the region is left as it is (quarantined), hog goes on")
         }
     }
@@ -161,7 +168,13 @@ fn read(job: ReaderJob, handle: &Handle) -> Result<String, String> {
         }
         if !batch.is_empty() {
             match handle.block_on(delivery.deliver(batch, Some(drain.cursor()))) {
-                Ok(_) => drain.release(&ring),
+                Ok(_) => {
+                    drain.release(&ring);
+                    if let Some(t) = &job.tracker {
+                        let valsz = region.geometry().valsz;
+                        t.bytes_left(u64::from(ring.distance(ring.ri(), ring.wi())) * valsz);
+                    }
+                }
                 Err(PipelineError::Stopping { .. }) => {
                     return Ok("left open: hog is stopping while a failure held it".into())
                 }
@@ -222,6 +235,9 @@ fn read(job: ReaderJob, handle: &Handle) -> Result<String, String> {
             tracing::warn!(region = %region.name(), "cannot unlink the drained region: {e}");
         }
     }
+    if let Some(t) = &job.tracker {
+        t.finished();
+    }
     Ok("closed: the producer exited and its ring is drained".into())
 }
 
@@ -244,6 +260,9 @@ fn end_broken(
         producer_tid = job.tid,
         "the region {why}: closing this stream after its {end} transactions held durably by every sink; anything the region held beyond them is lost; the region is left in place for inspection, every other stream goes on"
     );
+    if let Some(t) = &job.tracker {
+        t.failed();
+    }
     match handle.block_on(delivery.close(end)) {
         Ok(()) => Ok(format!("closed after {end} transactions: its region broke")),
         Err(e) => Err(e.to_string()),

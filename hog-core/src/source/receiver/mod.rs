@@ -19,8 +19,9 @@ mod pending;
 mod streams;
 mod v2;
 
+use std::collections::HashMap;
 use std::net::{SocketAddr, TcpStream};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
@@ -29,6 +30,8 @@ use tokio::runtime::Handle;
 use tokio::sync::{watch, Semaphore};
 
 use crate::pipeline::{stopped, Fanout, PipelineError};
+use crate::plugin::UnfinishedStream;
+use crate::recovery::{Adopted, Tracker};
 use crate::source::{Source, SourceContext};
 use crate::wire::v2::Probe;
 
@@ -40,12 +43,16 @@ use streams::ActiveStreams;
 /// The receiver source.
 pub struct ReceiverSource {
     config: ReceiverConfig,
+    adopted: HashMap<u64, Tracker>,
 }
 
 impl ReceiverSource {
     /// A receiver with `config`.
     pub fn new(config: ReceiverConfig) -> Self {
-        Self { config }
+        Self {
+            config,
+            adopted: HashMap::new(),
+        }
     }
 }
 
@@ -72,12 +79,44 @@ struct Shared {
     prepared: Prepared,
     fanout: Fanout,
     active: Arc<ActiveStreams>,
+    /// v2 streams earlier sessions left unfinished, by stream id: their
+    /// senders resume them; `End` finishes their recovery.
+    adopted: Mutex<HashMap<u64, Tracker>>,
+}
+
+impl Shared {
+    /// Says a stream ended, if it was one being recovered.
+    fn ended(&self, stream_id: u64) {
+        let tracker = self
+            .adopted
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&stream_id);
+        if let Some(t) = tracker {
+            t.finished();
+        }
+    }
 }
 
 #[async_trait]
 impl Source for ReceiverSource {
     fn name(&self) -> &str {
         "receiver"
+    }
+
+    /// A v2 stream (filed under `<origin>:<region>`): its sender resumes it
+    /// from this receiver's marks when it reconnects. A hobbes stream
+    /// (`<peer>#<start>`) cannot be resumed: its sender starts a new one.
+    fn owns(&self, stream: &UnfinishedStream) -> bool {
+        let region = stream.stream.region.as_str();
+        region.contains(':') && !region.contains('#')
+    }
+
+    fn adopt(&mut self, streams: Vec<Adopted>) {
+        for a in streams {
+            a.tracker.bytes_left(0);
+            self.adopted.insert(a.stream.stream.id, a.tracker);
+        }
     }
 
     async fn run(self: Box<Self>, context: SourceContext) -> Result<(), PipelineError> {
@@ -110,6 +149,7 @@ impl Source for ReceiverSource {
             prepared,
             fanout: context.fanout.clone(),
             active: Arc::default(),
+            adopted: Mutex::new(self.adopted),
         });
         let slots = Arc::new(Semaphore::new(self.config.max_connections.max(1) as usize));
         let pending = Arc::new(Pending::new(self.config.max_pending));

@@ -217,6 +217,7 @@ impl Session {
                     handle
                         .block_on(self.delivery.close(end_seq))
                         .map_err(|e| e.to_string())?;
+                    shared.ended(stream);
                     conn.write_frame(&Message::Ack { mark: self.mark }.encode())
                         .map_err(|e| e.to_string())?;
                     tracing::info!(peer = %conn.peer, stream, "stream ended after {end_seq} transactions");
