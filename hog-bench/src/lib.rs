@@ -7,6 +7,7 @@
 //! `cargo test`; build them with `cargo build --release -p hog-host -p
 //! hog-bench` and run `target/release/hog-bench --help`.
 
+#![warn(missing_docs, unreachable_pub, unsafe_op_in_unsafe_fn)]
 pub mod campaign;
 pub mod clock;
 pub mod figures;

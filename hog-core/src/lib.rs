@@ -6,6 +6,7 @@
 //! which third-party plugins depend on; it is re-exported here as
 //! [`plugin`] for the host and the built-in plugins.
 
+#![warn(missing_docs, unreachable_pub, unsafe_op_in_unsafe_fn)]
 pub mod fregion;
 pub mod hstore;
 pub mod paths;

@@ -3,6 +3,7 @@
 //! The `hog` binary is a thin `main` over this library; tests use it to load
 //! settings and start runs in-process.
 
+#![warn(missing_docs, unreachable_pub, unsafe_op_in_unsafe_fn)]
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -1,6 +1,7 @@
 //! `hog`: drains hobbes structured logs from shared memory into files or to
 //! remote hogs. See `hog --help` and the README.
 
+#![warn(missing_docs, unreachable_pub, unsafe_op_in_unsafe_fn)]
 use std::process::ExitCode;
 
 use hog_host::cli::{self, Command};

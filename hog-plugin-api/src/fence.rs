@@ -55,7 +55,7 @@ impl<T> Fenced<T> {
 }
 
 /// Runs a plugin constructor, turning a panic into an error.
-pub fn construct<T>(f: impl FnOnce() -> Result<T, PluginError>) -> Result<T, PluginError> {
+pub(crate) fn construct<T>(f: impl FnOnce() -> Result<T, PluginError>) -> Result<T, PluginError> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| Err(panic_error(payload)))
 }
 

@@ -23,6 +23,7 @@
 //! them. The Rust-level API (the traits, [`BatchRef`], [`StreamInfo`],
 //! [`PluginError`]) follows semantic versioning.
 
+#![warn(missing_docs, unreachable_pub, unsafe_op_in_unsafe_fn)]
 mod fence;
 mod log;
 mod module;

@@ -223,10 +223,13 @@ macro_rules! plugin_module {
 #[macro_export]
 macro_rules! export_plugin {
     ($module:path) => {
-        /// The exported root module of this plugin library.
-        #[$crate::abi_stable::export_root_module]
-        pub fn hog_plugin_root() -> $crate::PluginModuleRef {
-            $module()
-        }
+        // In a block: the exported symbol is the library's, not an item of
+        // the crate's API (no docs asked of what abi_stable generates).
+        const _: () = {
+            #[$crate::abi_stable::export_root_module]
+            fn hog_plugin_root() -> $crate::PluginModuleRef {
+                $module()
+            }
+        };
     };
 }

@@ -8,7 +8,7 @@ use syn::{Attribute, DeriveInput, GenericParam, Ident, LitStr};
 
 /// Options of the type being derived.
 #[derive(Default)]
-pub struct ContainerOpts {
+pub(crate) struct ContainerOpts {
     /// Store the single field as an opaque alias of this name.
     pub alias: Option<LitStr>,
     /// Store the single field as itself.
@@ -17,7 +17,7 @@ pub struct ContainerOpts {
 
 /// Options of a field or a variant.
 #[derive(Default)]
-pub struct MemberOpts {
+pub(crate) struct MemberOpts {
     /// The name hobbes sees.
     pub rename: Option<String>,
     /// Leave the field out of the stored value.
@@ -25,7 +25,7 @@ pub struct MemberOpts {
 }
 
 impl ContainerOpts {
-    pub fn parse(attrs: &[Attribute]) -> syn::Result<Self> {
+    pub(crate) fn parse(attrs: &[Attribute]) -> syn::Result<Self> {
         let mut opts = ContainerOpts::default();
         for attr in attrs.iter().filter(|a| a.path().is_ident("hog")) {
             attr.parse_nested_meta(|meta| {
@@ -44,7 +44,7 @@ impl ContainerOpts {
 }
 
 impl MemberOpts {
-    pub fn parse(attrs: &[Attribute]) -> syn::Result<Self> {
+    pub(crate) fn parse(attrs: &[Attribute]) -> syn::Result<Self> {
         let mut opts = MemberOpts::default();
         for attr in attrs.iter().filter(|a| a.path().is_ident("hog")) {
             attr.parse_nested_meta(|meta| {
@@ -63,7 +63,7 @@ impl MemberOpts {
 }
 
 /// The name hobbes sees for `ident` (raw identifiers lose their `r#`).
-pub fn hobbes_name(ident: &Ident, opts: &MemberOpts) -> String {
+pub(crate) fn hobbes_name(ident: &Ident, opts: &MemberOpts) -> String {
     opts.rename.clone().unwrap_or_else(|| {
         let name = ident.to_string();
         name.strip_prefix("r#").map(str::to_string).unwrap_or(name)
@@ -72,7 +72,7 @@ pub fn hobbes_name(ident: &Ident, opts: &MemberOpts) -> String {
 
 /// The integer type named by a `#[repr(...)]` of `attrs`, and whether the
 /// type is `packed`.
-pub fn repr(attrs: &[Attribute]) -> syn::Result<(Option<Ident>, bool)> {
+pub(crate) fn repr(attrs: &[Attribute]) -> syn::Result<(Option<Ident>, bool)> {
     let (mut int, mut packed) = (None, false);
     for attr in attrs.iter().filter(|a| a.path().is_ident("repr")) {
         attr.parse_nested_meta(|meta| {
@@ -96,7 +96,7 @@ pub fn repr(attrs: &[Attribute]) -> syn::Result<(Option<Ident>, bool)> {
 
 /// `impl Store for` the derived type, with `T: Store` for its type
 /// parameters and the given items.
-pub fn store_impl(input: &DeriveInput, items: TokenStream) -> TokenStream {
+pub(crate) fn store_impl(input: &DeriveInput, items: TokenStream) -> TokenStream {
     let mut generics = input.generics.clone();
     let params: Vec<Ident> = generics
         .params

@@ -13,7 +13,7 @@ use syn::{DataEnum, DeriveInput, Fields, Ident};
 
 use crate::attrs::{hobbes_name, repr, store_impl, MemberOpts};
 
-pub fn expand(input: &DeriveInput, data: &DataEnum) -> syn::Result<TokenStream> {
+pub(crate) fn expand(input: &DeriveInput, data: &DataEnum) -> syn::Result<TokenStream> {
     let fieldless = !data.variants.is_empty()
         && data
             .variants

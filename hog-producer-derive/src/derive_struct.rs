@@ -16,7 +16,7 @@ struct StoredField {
     ty: syn::Type,
 }
 
-pub fn expand(input: &DeriveInput, data: &DataStruct) -> syn::Result<TokenStream> {
+pub(crate) fn expand(input: &DeriveInput, data: &DataStruct) -> syn::Result<TokenStream> {
     let opts = ContainerOpts::parse(&input.attrs)?;
     let (_, packed) = repr(&input.attrs)?;
     let fields = stored_fields(&data.fields)?;

@@ -3,7 +3,7 @@
 //! character.
 
 /// The highest argument a format refers to, plus one (0 if none).
-pub fn arity_needed(format: &str) -> usize {
+pub(crate) fn arity_needed(format: &str) -> usize {
     let mut needed = 0;
     let mut chars = format.chars().peekable();
     while let Some(c) = chars.next() {

@@ -28,7 +28,7 @@ use syn::{
 use crate::format::arity_needed;
 
 /// The macro's input.
-pub struct GroupDef {
+pub(crate) struct GroupDef {
     attrs: Vec<Attribute>,
     vis: Visibility,
     name: Ident,
@@ -72,7 +72,7 @@ struct Statement {
     declaration: TokenStream,
 }
 
-pub fn expand(def: GroupDef) -> syn::Result<TokenStream> {
+pub(crate) fn expand(def: GroupDef) -> syn::Result<TokenStream> {
     let statements = def
         .statements
         .iter()

@@ -5,6 +5,7 @@
 //! Use them through `hog_producer`, which re-exports both and documents
 //! them with examples.
 
+#![warn(missing_docs, unreachable_pub, unsafe_op_in_unsafe_fn)]
 mod attrs;
 mod derive_enum;
 mod derive_struct;

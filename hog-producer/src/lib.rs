@@ -71,6 +71,7 @@
 //! [`Writer`]). The crate depends on `libc`, `memmap2` and the ring
 //! protocol only, so applications stay free of the daemon's dependencies.
 
+#![warn(missing_docs, unreachable_pub, unsafe_op_in_unsafe_fn)]
 extern crate self as hog_producer;
 
 mod error;

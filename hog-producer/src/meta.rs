@@ -7,7 +7,7 @@ use crate::group::{CommitMethod, Qos};
 use crate::statement::Declaration;
 
 /// The meta block for statements whose ids are their positions.
-pub fn encode(qos: Qos, commit: CommitMethod, statements: &[Declaration]) -> Vec<u8> {
+pub(crate) fn encode(qos: Qos, commit: CommitMethod, statements: &[Declaration]) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(&HSTORE_VERSION.to_le_bytes());
     out.extend_from_slice(&(qos as i32).to_le_bytes());

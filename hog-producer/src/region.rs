@@ -10,7 +10,7 @@ use hstore_shm::{Layout, Ring, HEADER_SIZE};
 use memmap2::{MmapMut, MmapOptions};
 
 /// A region this process created and maps.
-pub struct OwnedRegion {
+pub(crate) struct OwnedRegion {
     map: MmapMut,
     layout: Layout,
     ring_offset: usize,
@@ -19,7 +19,7 @@ pub struct OwnedRegion {
 impl OwnedRegion {
     /// Creates (replacing a stale one) and maps region `name` for a group
     /// of `pages` pages with the meta block `meta`.
-    pub fn create(name: &str, pages: u64, meta: &[u8]) -> std::io::Result<OwnedRegion> {
+    pub(crate) fn create(name: &str, pages: u64, meta: &[u8]) -> std::io::Result<OwnedRegion> {
         let layout = Layout::for_group(pages, meta.len() as u64, hstore_shm::page_size());
         let size = layout
             .total_size()
@@ -54,18 +54,18 @@ impl OwnedRegion {
     }
 
     /// Where the payload of slot `i` (`i < count`) starts in the mapping.
-    pub fn slot_at(&self, i: u32) -> usize {
+    pub(crate) fn slot_at(&self, i: u32) -> usize {
         self.ring_offset + RING_HEADER_SIZE as usize + i as usize * self.layout.valsz as usize
     }
 
     /// `len` bytes of the mapping from `at`, for the writer to fill a slot
     /// it holds (bounds-checked).
-    pub fn bytes_mut(&mut self, at: usize, len: usize) -> &mut [u8] {
+    pub(crate) fn bytes_mut(&mut self, at: usize, len: usize) -> &mut [u8] {
         &mut self.map[at..at + len]
     }
 
     /// The ring.
-    pub fn ring(&self) -> Ring<'_> {
+    pub(crate) fn ring(&self) -> Ring<'_> {
         // SAFETY: `create` sized the mapping to hold the ring header at the
         // page-aligned `ring_offset` and `count` slots of `valsz` bytes.
         unsafe {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use hstore_shm::{WaitPolicy, HSTORE_VERSION};
 
 /// The connection of one process to hog for one group.
-pub struct Connection {
+pub(crate) struct Connection {
     socket: PathBuf,
     stream: Option<UnixStream>,
     /// Rings of this process in this group: (tid, wait policy).
@@ -19,7 +19,7 @@ pub struct Connection {
 
 impl Connection {
     /// A connection to the socket at `socket`, not yet made.
-    pub fn new(socket: PathBuf) -> Self {
+    pub(crate) fn new(socket: PathBuf) -> Self {
         Self {
             socket,
             stream: None,
@@ -28,13 +28,13 @@ impl Connection {
     }
 
     /// Whether a connection is open (hog may have died since).
-    pub fn is_connected(&self) -> bool {
+    pub(crate) fn is_connected(&self) -> bool {
         self.stream.is_some()
     }
 
     /// Registers the ring of thread `tid`, connecting first if needed. The
     /// ring is remembered even if this fails, for the next reconnect.
-    pub fn register(&mut self, tid: u64, wait: WaitPolicy) -> io::Result<()> {
+    pub(crate) fn register(&mut self, tid: u64, wait: WaitPolicy) -> io::Result<()> {
         self.rings.retain(|&(t, _)| t != tid);
         self.rings.push((tid, wait));
         if self.stream.is_none() {
@@ -52,7 +52,7 @@ impl Connection {
 
     /// If hog is gone (no connection, or EOF on it), connects again and
     /// re-registers every ring of this process. Returns whether it did.
-    pub fn reconnect_if_lost(&mut self) -> bool {
+    pub(crate) fn reconnect_if_lost(&mut self) -> bool {
         if self.stream.as_ref().is_some_and(alive) {
             return false;
         }

@@ -6,6 +6,7 @@
 //! applications that log into it can share one implementation of the
 //! protocol.
 
+#![warn(missing_docs, unreachable_pub, unsafe_op_in_unsafe_fn)]
 pub mod layout;
 pub mod ring;
 

@@ -63,14 +63,16 @@ impl<'a> Ring<'a> {
     /// followed by `count` slots of `valsz` bytes (`valsz` a multiple of 4),
     /// all valid for `'a`.
     pub unsafe fn new(header: *const u8, valsz: usize, count: u32) -> Self {
-        let word = |i: usize| &*(header.add(4 * i) as *const AtomicU32);
-        Ring {
-            wstate: word(0),
-            ri: word(1),
-            wi: word(2),
-            slots: header.add(16) as *mut u8,
-            valsz,
-            count,
+        unsafe {
+            let word = |i: usize| &*(header.add(4 * i) as *const AtomicU32);
+            Ring {
+                wstate: word(0),
+                ri: word(1),
+                wi: word(2),
+                slots: header.add(16) as *mut u8,
+                valsz,
+                count,
+            }
         }
     }
 

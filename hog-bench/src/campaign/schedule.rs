@@ -26,21 +26,47 @@ pub enum Target {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
     /// SIGKILL of producer `index`; a replacement producer starts.
-    KillProducer { at: u64, index: usize },
+    KillProducer {
+        /// When.
+        at: u64,
+        /// Which producer.
+        index: usize,
+    },
     /// SIGKILL of a hog, restarted `down` ms later.
-    Kill { at: u64, target: Target, down: u64 },
+    Kill {
+        /// When.
+        at: u64,
+        /// Which hog.
+        target: Target,
+        /// How long it stays down.
+        down: u64,
+    },
     /// SIGKILL of a hog, restarted, killed again `again` ms into its
     /// recovery, restarted `down` ms later.
     KillInRecovery {
+        /// When.
         at: u64,
+        /// Which hog.
         target: Target,
+        /// How long into its recovery it is killed again.
         again: u64,
+        /// How long it then stays down.
         down: u64,
     },
     /// The data filesystem fills up for `lasts` ms.
-    FillDisk { at: u64, lasts: u64 },
+    FillDisk {
+        /// When.
+        at: u64,
+        /// For how long.
+        lasts: u64,
+    },
     /// The failing sink fails for `lasts` ms.
-    FailSink { at: u64, lasts: u64 },
+    FailSink {
+        /// When.
+        at: u64,
+        /// For how long.
+        lasts: u64,
+    },
 }
 
 impl Fault {

@@ -39,8 +39,9 @@ pub fn measure(b: &mut Bench) -> Result<(), String> {
 pub struct LocalRun {
     /// The run's directory (its output under it).
     pub dir: PathBuf,
-    /// The producer's first and last record (ns, its clock).
+    /// The producer's first record (ns, its clock).
     pub first: f64,
+    /// The producer's last record (ns, its clock).
     pub last: f64,
     /// First record to the file holding the last, in seconds.
     pub seconds: f64,

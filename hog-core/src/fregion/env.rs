@@ -14,9 +14,9 @@ use super::error::{slice, u64_at, FormatError};
 use super::toc::{PageKind, PageTable};
 
 /// Longest binding name accepted.
-pub const MAX_NAME: u64 = 1 << 16;
+pub(super) const MAX_NAME: u64 = 1 << 16;
 /// Longest type description accepted.
-pub const MAX_TYPE: u64 = 1 << 20;
+pub(super) const MAX_TYPE: u64 = 1 << 20;
 
 /// A named value in a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +42,7 @@ impl Binding {
 }
 
 /// The encoded environment record for a binding.
-pub fn record(name: &str, type_bytes: &[u8], offset: u64) -> Vec<u8> {
+pub(super) fn record(name: &str, type_bytes: &[u8], offset: u64) -> Vec<u8> {
     let mut out = Vec::with_capacity(24 + name.len() + type_bytes.len());
     out.extend_from_slice(&offset.to_le_bytes());
     out.extend_from_slice(&(name.len() as u64).to_le_bytes());
@@ -53,7 +53,7 @@ pub fn record(name: &str, type_bytes: &[u8], offset: u64) -> Vec<u8> {
 }
 
 /// Reads every binding of the file, validating each record.
-pub fn read(bytes: &[u8], table: &PageTable) -> Result<Vec<Binding>, FormatError> {
+pub(super) fn read(bytes: &[u8], table: &PageTable) -> Result<Vec<Binding>, FormatError> {
     let p_size = table.page_size;
     let mut bindings = Vec::new();
     let mut names = HashSet::new();

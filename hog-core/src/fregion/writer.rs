@@ -38,7 +38,7 @@ use super::{EMPTY_ARRAY, MAGIC, VERSION};
 /// Pages the file grows by at least, at once.
 const GROW_PAGES: u64 = 256;
 /// Largest page size a file is created with.
-pub const MAX_WRITE_PAGE_SIZE: u64 = 8192;
+pub(super) const MAX_WRITE_PAGE_SIZE: u64 = 8192;
 /// Smallest mapping window.
 const MIN_WINDOW: u64 = 64 << 20;
 

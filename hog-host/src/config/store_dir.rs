@@ -17,7 +17,7 @@ pub fn default_store_dir() -> PathBuf {
 }
 
 /// Whether this process may write into `dir` (`access(W_OK)`).
-pub fn writable(dir: &Path) -> std::io::Result<()> {
+pub(super) fn writable(dir: &Path) -> std::io::Result<()> {
     let path = CString::new(dir.as_os_str().as_bytes())
         .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
     // SAFETY: `path` is a valid NUL-terminated string for the whole call.

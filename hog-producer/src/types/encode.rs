@@ -14,7 +14,7 @@ const TAPP: u32 = 12;
 const TABS: u32 = 15;
 
 /// Appends the encoding of `ty` to `out`.
-pub fn write(ty: &Type, out: &mut Vec<u8>) {
+pub(super) fn write(ty: &Type, out: &mut Vec<u8>) {
     match ty {
         Type::Prim(name, rep) => {
             tag(out, PRIM);

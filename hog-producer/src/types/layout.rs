@@ -20,7 +20,7 @@ const POINTER: MemoryLayout = MemoryLayout { size: 8, align: 8 };
 
 /// The layout of `ty`, or `None` for type variables, abstractions and
 /// unknown primitives.
-pub fn of(ty: &Type) -> Option<MemoryLayout> {
+pub(super) fn of(ty: &Type) -> Option<MemoryLayout> {
     match ty {
         Type::Prim(_, Some(rep)) => of(rep),
         Type::Prim(name, None) => prim(name),
@@ -40,7 +40,7 @@ pub fn of(ty: &Type) -> Option<MemoryLayout> {
 }
 
 /// Offsets of `fields` laid out in order, each at its alignment.
-pub fn field_offsets(fields: &[Type]) -> Option<Vec<u32>> {
+pub(super) fn field_offsets(fields: &[Type]) -> Option<Vec<u32>> {
     let mut at = 0u64;
     let mut offsets = Vec::with_capacity(fields.len());
     for f in fields {

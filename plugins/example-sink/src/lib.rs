@@ -11,6 +11,7 @@
 //!
 //! Options (JSON from hog's configuration): `{"path": "out.jsonl"}`.
 
+#![warn(missing_docs, unreachable_pub, unsafe_op_in_unsafe_fn)]
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};

@@ -23,9 +23,9 @@
 //! The crate links into hog statically through [`module`]; with the feature
 //! `export` it also exports that module for dynamic loading.
 
+#![warn(missing_docs, unreachable_pub, unsafe_op_in_unsafe_fn)]
 // Exporting the root module needs `#[no_mangle]`, which the lint counts as
 // unsafe, and adds a static abi_stable generates without docs.
-#![cfg_attr(not(feature = "export"), warn(missing_docs))]
 
 mod commit;
 mod file;

@@ -38,7 +38,7 @@ pub fn stream_key(stream: &StreamInfo) -> String {
 }
 
 /// Refuses group names that cannot be a path component.
-pub fn check_group(group: &str) -> Result<(), String> {
+pub(crate) fn check_group(group: &str) -> Result<(), String> {
     if group.is_empty() || group.starts_with('.') || group.contains('/') || group.contains('\0') {
         Err(format!(
             "group name '{}' cannot name a directory (empty, starts with '.', or holds '/' or NUL)",
@@ -50,7 +50,7 @@ pub fn check_group(group: &str) -> Result<(), String> {
 }
 
 /// The directory of `prefix` (created if missing) and the file name prefix.
-pub fn ensure_dir(prefix: &Path) -> io::Result<(PathBuf, String)> {
+pub(crate) fn ensure_dir(prefix: &Path) -> io::Result<(PathBuf, String)> {
     let dir = match prefix.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -64,7 +64,7 @@ pub fn ensure_dir(prefix: &Path) -> io::Result<(PathBuf, String)> {
 }
 
 /// The files `<prefix>-N.log` that exist, by N ascending.
-pub fn existing(prefix: &Path) -> Vec<(u64, PathBuf)> {
+pub(crate) fn existing(prefix: &Path) -> Vec<(u64, PathBuf)> {
     let dir = match prefix.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -93,13 +93,13 @@ pub fn existing(prefix: &Path) -> Vec<(u64, PathBuf)> {
 }
 
 /// A fresh temporary file name in `dir`.
-pub fn temp_candidates(dir: &Path) -> impl Iterator<Item = PathBuf> + '_ {
+pub(crate) fn temp_candidates(dir: &Path) -> impl Iterator<Item = PathBuf> + '_ {
     (0u64..).map(move |k| dir.join(format!(".tmp.-{k}.db")))
 }
 
 /// Links `temp` to the first free `<prefix>-N.log` and removes `temp`;
 /// returns the published path.
-pub fn publish(temp: &Path, prefix: &Path) -> io::Result<PathBuf> {
+pub(crate) fn publish(temp: &Path, prefix: &Path) -> io::Result<PathBuf> {
     let (dir, stem) = ensure_dir(prefix)?;
     for n in 0u64.. {
         let target = dir.join(format!("{stem}-{n}.log"));

@@ -7,7 +7,7 @@ use hog_core::units;
 use serde::{Deserialize, Serialize};
 
 /// The default file template of hobbes' hog.
-pub const DEFAULT_DIR: &str = "./$GROUP/$DATE/data";
+pub(crate) const DEFAULT_DIR: &str = "./$GROUP/$DATE/data";
 
 /// How the disk sink writes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -21,6 +21,7 @@
 //!                     ended-<dest>  the destination knows the stream ended
 //! ```
 
+#![warn(missing_docs, unreachable_pub, unsafe_op_in_unsafe_fn)]
 mod link;
 mod net;
 mod options;

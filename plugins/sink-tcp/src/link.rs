@@ -20,13 +20,13 @@ use crate::options::Options;
 use crate::spool::{Segment, Spool};
 
 /// The socket a sender currently uses, so shutdown can interrupt it.
-pub type Live = Arc<Mutex<Option<TcpStream>>>;
+pub(crate) type Live = Arc<Mutex<Option<TcpStream>>>;
 
 /// Largest segment a sender decompresses (to convert or trim one).
 const MAX_SEGMENT: u64 = 4 << 30;
 
 /// An open conversation with a destination.
-pub enum Link {
+pub(crate) enum Link {
     /// The hobbes protocol, past the init message.
     Hobbes(TcpStream, Arc<Destination>),
     /// v2, past the hello.
@@ -40,7 +40,7 @@ pub enum Link {
 
 /// What a sender learned about its destination.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Learned {
+pub(crate) enum Learned {
     /// Nothing yet: probe.
     Unknown,
     /// It does not speak v2: connect with the hobbes protocol directly.
@@ -48,7 +48,7 @@ pub enum Learned {
 }
 
 /// How a sender connects.
-pub struct Connect<'a> {
+pub(crate) struct Connect<'a> {
     /// The stream's spool.
     pub spool: &'a Spool,
     /// The destination.
@@ -66,7 +66,7 @@ pub struct Connect<'a> {
 /// Connects to `dest` and opens the stream of `spool` on it. With
 /// `end_only` (nothing left to send but the end, which only v2 conveys)
 /// a destination that speaks hobbes gets no connection: `Ok(None)`.
-pub fn connect(
+pub(crate) fn connect(
     c: &Connect<'_>,
     learned: &mut Learned,
     end_only: bool,
@@ -142,7 +142,7 @@ fn hobbes_handshake(
 }
 
 /// What sending a segment achieved.
-pub enum Sent {
+pub(crate) enum Sent {
     /// The destination holds the whole segment.
     Whole,
     /// It holds part of it (a sink took less); send the rest again.
@@ -151,7 +151,7 @@ pub enum Sent {
 
 impl Link {
     /// Sends `seg` (or the part of it the destination lacks).
-    pub fn send(
+    pub(crate) fn send(
         &mut self,
         spool: &Spool,
         seg: &Segment,
@@ -225,7 +225,7 @@ impl Link {
     /// Tells a v2 destination the stream ended after `end_seq`
     /// transactions; `Ok(false)` if it holds fewer and there is nothing
     /// left to send it.
-    pub fn end(&mut self, end_seq: u64) -> Result<bool, String> {
+    pub(crate) fn end(&mut self, end_seq: u64) -> Result<bool, String> {
         match self {
             Link::Hobbes(..) => Ok(true),
             Link::V2 { mark, .. } if *mark < end_seq => Ok(false),
@@ -299,7 +299,7 @@ fn keepalive(stream: &TcpStream) {
 }
 
 /// Interrupts a sender blocked on its connection.
-pub fn interrupt(live: &Live) {
+pub(crate) fn interrupt(live: &Live) {
     if let Some(stream) = live.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
         let _ = stream.shutdown(Shutdown::Both);
     }

@@ -13,7 +13,7 @@ use crate::options::{Options, Protocol};
 
 /// One destination, as its senders reach it (shared by every stream's
 /// sender).
-pub struct Destination {
+pub(crate) struct Destination {
     /// `host:port`.
     pub address: String,
     /// The protocol configured for it.
@@ -35,11 +35,11 @@ pub struct Destination {
 /// any does, spools cut gzip segments, which both protocols carry as they
 /// are, so that a segment is compressed once.
 #[derive(Debug, Clone, Default)]
-pub struct HobbesPeers(Arc<AtomicUsize>);
+pub(crate) struct HobbesPeers(Arc<AtomicUsize>);
 
 impl HobbesPeers {
     /// Whether some destination speaks only hobbes.
-    pub fn any(&self) -> bool {
+    pub(crate) fn any(&self) -> bool {
         self.0.load(Ordering::Relaxed) > 0
     }
 }
@@ -47,7 +47,7 @@ impl HobbesPeers {
 impl Destination {
     /// Records what a negotiation learned: the destination speaks only
     /// hobbes (`true`) or v2 (`false`).
-    pub fn learned_hobbes(&self, hobbes: bool) {
+    pub(crate) fn learned_hobbes(&self, hobbes: bool) {
         if self.hobbes.swap(hobbes, Ordering::Relaxed) != hobbes {
             if hobbes {
                 self.hobbes_peers.0.fetch_add(1, Ordering::Relaxed);
@@ -67,13 +67,13 @@ impl Destination {
     /// segment) crash it (SIGSEGV, or glibc "corrupted size"). Its own
     /// sender rarely meets this only because it sends on a timer; this hog
     /// never lets two of its frames be processed by such a receiver at once.
-    pub fn hobbes_turn(&self) -> MutexGuard<'_, ()> {
+    pub(crate) fn hobbes_turn(&self) -> MutexGuard<'_, ()> {
         self.turn.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Whether the destination must be reached over v2: asked for, or
     /// implied by TLS or a token (never given up for plaintext hobbes).
-    pub fn v2_only(&self) -> bool {
+    pub(crate) fn v2_only(&self) -> bool {
         self.protocol == Protocol::V2
             || (self.protocol == Protocol::Auto
                 && (self.v2.tls.is_some() || self.v2.token.is_some()))
@@ -81,7 +81,7 @@ impl Destination {
 }
 
 /// The prepared destinations and this hog's origin name.
-pub struct Net {
+pub(crate) struct Net {
     /// Every destination, in the configured order.
     pub destinations: Vec<Arc<Destination>>,
     /// How many of them speak only hobbes.
@@ -104,7 +104,7 @@ fn host_of(address: &str) -> &str {
 
 impl Net {
     /// Reads the TLS and token files the options name.
-    pub fn prepare(options: &Options) -> Result<Net, PluginError> {
+    pub(crate) fn prepare(options: &Options) -> Result<Net, PluginError> {
         let tls = options
             .tls
             .as_ref()
@@ -167,7 +167,7 @@ impl Net {
 }
 
 /// This machine's host name ("localhost" if it has none).
-pub fn hostname() -> String {
+pub(crate) fn hostname() -> String {
     let mut buf = [0u8; 256];
     // SAFETY: the buffer is valid for its whole length, which is passed.
     let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };

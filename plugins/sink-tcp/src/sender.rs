@@ -23,7 +23,7 @@ enum Work {
 }
 
 /// Everything a sender thread needs.
-pub struct Sender {
+pub(crate) struct Sender {
     /// The stream's spool.
     pub spool: Arc<Spool>,
     /// The destination.
@@ -44,7 +44,7 @@ pub struct Sender {
 
 impl Sender {
     /// Sends until the stream is delivered or the sink stops.
-    pub fn run(self) {
+    pub(crate) fn run(self) {
         let dest = self.dest.address.clone();
         let mut link: Option<Link> = None;
         let mut learned = Learned::Unknown;

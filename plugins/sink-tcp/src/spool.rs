@@ -24,7 +24,7 @@ use crate::net::HobbesPeers;
 
 /// How a spool compresses its segments.
 #[derive(Debug, Clone)]
-pub struct Compression {
+pub(crate) struct Compression {
     /// The codec of new segments while no destination speaks only hobbes.
     pub codec: Codec,
     /// gzip level (the init message and gzip segments).
@@ -39,7 +39,7 @@ pub struct Compression {
 
 impl Compression {
     /// The codec of the next segment.
-    pub fn codec(&self) -> Codec {
+    pub(crate) fn codec(&self) -> Codec {
         if self.hobbes_peers.any() {
             Codec::Gzip
         } else {
@@ -48,7 +48,7 @@ impl Compression {
     }
 
     /// The level of `codec`.
-    pub fn level(&self, codec: Codec) -> i32 {
+    pub(crate) fn level(&self, codec: Codec) -> i32 {
         match codec {
             Codec::Zstd => self.zstd_level,
             _ => self.gzip_level as i32,
@@ -58,7 +58,7 @@ impl Compression {
 
 /// A cut segment.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Segment {
+pub(crate) struct Segment {
     /// Position in send order.
     pub index: u64,
     /// Sequence number of its first transaction.
@@ -73,13 +73,13 @@ pub struct Segment {
 
 impl Segment {
     /// Sequence number one past its last transaction.
-    pub fn end_seq(&self) -> u64 {
+    pub(crate) fn end_seq(&self) -> u64 {
         self.first_seq + self.count
     }
 }
 
 /// The mutable part of a spool.
-pub struct State {
+pub(crate) struct State {
     open: File,
     open_first: u64,
     open_count: u64,
@@ -98,28 +98,28 @@ pub struct State {
 
 impl State {
     /// The durable mark: transactions before it are in the spool or sent.
-    pub fn durable_end(&self) -> u64 {
+    pub(crate) fn durable_end(&self) -> u64 {
         self.open_first + self.open_count
     }
 
     /// Bytes on disk.
-    pub fn bytes(&self) -> u64 {
+    pub(crate) fn bytes(&self) -> u64 {
         self.open_bytes + self.segments.values().map(|s| s.bytes).sum::<u64>()
     }
 
     /// Whether a destination that acknowledged up to `acked` has everything.
-    pub fn finished_for(&self, acked: u64) -> bool {
+    pub(crate) fn finished_for(&self, acked: u64) -> bool {
         self.closed && self.open_count == 0 && self.segments.range(acked + 1..).next().is_none()
     }
 
     /// Whether nothing is left to send to anyone.
-    pub fn drained(&self) -> bool {
+    pub(crate) fn drained(&self) -> bool {
         self.closed && self.open_count == 0 && self.segments.is_empty()
     }
 }
 
 /// A stream's spool, shared by the sink and the stream's senders.
-pub struct Spool {
+pub(crate) struct Spool {
     dir: PathBuf,
     /// The stream's group.
     pub group: String,
@@ -155,7 +155,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 impl Spool {
     /// Opens the spool in `dir`, creating it for `stream` if new, salvaging
     /// what a killed hog left. `destinations` are the ones to serve.
-    pub fn open(
+    pub(crate) fn open(
         dir: &Path,
         stream: &StreamInfo,
         destinations: &[String],
@@ -228,17 +228,17 @@ impl Spool {
     }
 
     /// The spool's directory.
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
 
     /// Locks the state.
-    pub fn lock(&self) -> MutexGuard<'_, State> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Waits for a change, at most `timeout`.
-    pub fn wait<'a>(
+    pub(crate) fn wait<'a>(
         &self,
         guard: MutexGuard<'a, State>,
         timeout: Duration,
@@ -250,13 +250,13 @@ impl Spool {
     }
 
     /// Wakes everyone waiting for a change.
-    pub fn notify(&self) {
+    pub(crate) fn notify(&self) {
         self.changed.notify_all();
     }
 
     /// Appends the part of `batch` the spool does not hold yet; returns the
     /// new durable mark.
-    pub fn append(&self, batch: BatchRef<'_>) -> Result<u64, PluginError> {
+    pub(crate) fn append(&self, batch: BatchRef<'_>) -> Result<u64, PluginError> {
         let mut state = self.lock();
         let mut buf = Vec::with_capacity(batch.data.len() + 8 * batch.len());
         let mut n = 0;
@@ -289,7 +289,7 @@ impl Spool {
 
     /// Cuts the open transactions into a segment if there are any and
     /// `due` says so (given uncompressed bytes and age).
-    pub fn cut_if(&self, due: impl Fn(u64, Duration) -> bool) -> Result<bool, PluginError> {
+    pub(crate) fn cut_if(&self, due: impl Fn(u64, Duration) -> bool) -> Result<bool, PluginError> {
         let mut state = self.lock();
         let age = state.open_since.map_or(Duration::ZERO, |t| t.elapsed());
         if state.open_count == 0 || !due(state.open_bytes, age) {
@@ -333,7 +333,7 @@ impl Spool {
 
     /// Records that `dest` acknowledged segment `index`; deletes segments
     /// every destination has.
-    pub fn acknowledge(&self, dest: &str, index: u64) -> Result<(), PluginError> {
+    pub(crate) fn acknowledge(&self, dest: &str, index: u64) -> Result<(), PluginError> {
         write_atomic(
             &self.dir.join(acked_name(dest)),
             index.to_string().as_bytes(),
@@ -355,7 +355,7 @@ impl Spool {
 
     /// Deletes the oldest segment regardless of acknowledgements; returns
     /// the transactions lost.
-    pub fn drop_oldest(&self) -> Option<Segment> {
+    pub(crate) fn drop_oldest(&self) -> Option<Segment> {
         let mut state = self.lock();
         let (&i, _) = state.segments.iter().next()?;
         let seg = state.segments.remove(&i)?;
@@ -368,7 +368,7 @@ impl Spool {
 
     /// Marks the stream closed: cuts what is open; senders finish and the
     /// spool is removed once drained.
-    pub fn close(&self) -> Result<(), PluginError> {
+    pub(crate) fn close(&self) -> Result<(), PluginError> {
         let mut state = self.lock();
         if state.open_count > 0 {
             self.cut(&mut state)?;
@@ -382,18 +382,18 @@ impl Spool {
     }
 
     /// The bytes of segment `seg`.
-    pub fn read_segment(&self, seg: &Segment) -> std::io::Result<Vec<u8>> {
+    pub(crate) fn read_segment(&self, seg: &Segment) -> std::io::Result<Vec<u8>> {
         fs::read(self.dir.join(segment_name(seg)))
     }
 
     /// Records that `dest` acknowledged the end of the stream.
-    pub fn mark_ended(&self, dest: &str) -> Result<(), PluginError> {
+    pub(crate) fn mark_ended(&self, dest: &str) -> Result<(), PluginError> {
         write_atomic(&self.dir.join(ended_name(dest)), b"")
             .map_err(|e| io(&self.dir, "cannot record the end", e))
     }
 
     /// Whether `dest` acknowledged the end of the stream.
-    pub fn ended(&self, dest: &str) -> bool {
+    pub(crate) fn ended(&self, dest: &str) -> bool {
         self.dir.join(ended_name(dest)).exists()
     }
 }

@@ -13,11 +13,11 @@
 //! `export` it also exports that module for dynamic loading
 //! (`cargo rustc -p store-sqlite --features export --crate-type cdylib`).
 
+#![warn(missing_docs, unreachable_pub, unsafe_op_in_unsafe_fn)]
 // Exporting the root module needs `#[no_mangle]`, which the lint counts as
 // unsafe, and adds a static abi_stable generates without docs; everything
 // else is safe and documented.
 #![cfg_attr(not(feature = "export"), forbid(unsafe_code))]
-#![cfg_attr(not(feature = "export"), warn(missing_docs))]
 
 mod connection;
 mod decode;

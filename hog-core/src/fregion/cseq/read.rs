@@ -21,9 +21,9 @@ use super::coder::{BitSink, BitSource, Decoder, Encoder};
 use super::schema::{SEGMENT_BYTES, SEGMENT_SIZE};
 
 /// Bits of one segment.
-pub const SEGMENT_BITS: u64 = SEGMENT_BYTES * 8;
+pub(super) const SEGMENT_BITS: u64 = SEGMENT_BYTES * 8;
 /// Largest batch size read (hog writes 10 000).
-pub const MAX_CAPACITY: u64 = 1 << 24;
+pub(super) const MAX_CAPACITY: u64 = 1 << 24;
 
 /// What a `cseq T M n` type says.
 #[derive(Debug, Clone)]
@@ -297,7 +297,7 @@ pub struct Replayed {
 
 /// Where a batch's bits end: a segment, the bits used in it, and the coder
 /// state there.
-pub type BitEnd = (u64, u32, Encoder);
+pub(super) type BitEnd = (u64, u32, Encoder);
 
 /// Decodes the first `count` values of the batch at `at` and codes them
 /// again from the same models, checking that the bits agree: the models,

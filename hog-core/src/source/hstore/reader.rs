@@ -24,7 +24,7 @@ use super::config::HstoreConfig;
 
 /// What a reader shares with the registration side.
 #[derive(Debug, Default)]
-pub struct Shared {
+pub(super) struct Shared {
     /// Set when the producer's registration connection closed.
     pub producer_gone: AtomicBool,
     /// The producer's wait policy (0 futex, 1 spin); updated when it
@@ -34,7 +34,7 @@ pub struct Shared {
 
 impl Shared {
     /// The current wait policy.
-    pub fn policy(&self) -> WaitPolicy {
+    pub(super) fn policy(&self) -> WaitPolicy {
         match self.policy.load(Ordering::Relaxed) {
             1 => WaitPolicy::Spin,
             _ => WaitPolicy::Futex,
@@ -42,7 +42,7 @@ impl Shared {
     }
 
     /// Records the producer's wait policy.
-    pub fn set_policy(&self, policy: WaitPolicy) {
+    pub(super) fn set_policy(&self, policy: WaitPolicy) {
         self.policy
             .store(u8::from(policy == WaitPolicy::Spin), Ordering::Relaxed);
     }
@@ -50,7 +50,7 @@ impl Shared {
 
 /// Where a stream re-attached after a crash stands, from the stat store.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Resume {
+pub(super) struct Resume {
     /// The last cursor recorded.
     pub cursor: Option<SourceCursor>,
     /// The one before it.
@@ -58,7 +58,7 @@ pub struct Resume {
 }
 
 /// Everything a reader needs.
-pub struct ReaderJob {
+pub(super) struct ReaderJob {
     /// The group.
     pub group: String,
     /// The attached region.
@@ -82,7 +82,7 @@ pub struct ReaderJob {
 }
 
 /// Runs a reader to its end; logs what happened.
-pub fn run(job: ReaderJob, handle: Handle) {
+pub(super) fn run(job: ReaderJob, handle: Handle) {
     let name = job.region.name().to_string();
     let tracker = job.tracker.clone();
     match read(job, &handle) {

@@ -17,7 +17,7 @@ use crate::wire::v2::Transport;
 const TICK: Duration = Duration::from_millis(500);
 
 /// One accepted connection.
-pub struct Conn {
+pub(super) struct Conn {
     transport: Transport,
     /// The peer's address.
     pub peer: SocketAddr,
@@ -29,7 +29,7 @@ pub struct Conn {
 impl Conn {
     /// Wraps an accepted socket; a peer silent for `idle` between frames,
     /// or for `frame` inside one, is dropped.
-    pub fn new(
+    pub(super) fn new(
         socket: TcpStream,
         peer: SocketAddr,
         shutdown: watch::Receiver<bool>,
@@ -49,7 +49,7 @@ impl Conn {
     }
 
     /// The transport (to ask about TLS and client certificates).
-    pub fn transport(&self) -> &Transport {
+    pub(super) fn transport(&self) -> &Transport {
         &self.transport
     }
 
@@ -100,7 +100,7 @@ impl Conn {
 
     /// Reads one frame of at most `max` bytes; `None` if the peer closed
     /// (or hog is stopping) before it began.
-    pub fn read_frame(
+    pub(super) fn read_frame(
         &mut self,
         max: u64,
         what: &'static str,
@@ -110,7 +110,7 @@ impl Conn {
 
     /// [`read_frame`](Self::read_frame), waiting at most `patience` for the
     /// frame to begin.
-    pub fn read_frame_within(
+    pub(super) fn read_frame_within(
         &mut self,
         max: u64,
         what: &'static str,
@@ -131,21 +131,21 @@ impl Conn {
     }
 
     /// Writes one frame.
-    pub fn write_frame(&mut self, payload: &[u8]) -> Result<(), WireError> {
+    pub(super) fn write_frame(&mut self, payload: &[u8]) -> Result<(), WireError> {
         legacy::write_frame(&mut self.transport, payload)?;
         self.transport.flush()?;
         Ok(())
     }
 
     /// Writes raw bytes (the legacy acknowledgement).
-    pub fn write_raw(&mut self, bytes: &[u8]) -> Result<(), WireError> {
+    pub(super) fn write_raw(&mut self, bytes: &[u8]) -> Result<(), WireError> {
         self.transport.write_all(bytes)?;
         self.transport.flush()?;
         Ok(())
     }
 
     /// Runs the TLS handshake as the server, within `timeout`.
-    pub fn start_tls(
+    pub(super) fn start_tls(
         &mut self,
         config: &Arc<ServerConfig>,
         timeout: Duration,

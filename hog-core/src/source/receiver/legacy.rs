@@ -15,7 +15,7 @@ use super::{now_ns, Shared};
 
 /// Serves a hobbes sender whose first frame was `group`; returns the
 /// transactions received.
-pub fn serve(
+pub(super) fn serve(
     conn: &mut Conn,
     group: &[u8],
     shared: &Shared,

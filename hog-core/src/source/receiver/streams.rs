@@ -8,7 +8,7 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// A stream's identity at the receiver: group, region, start time.
-pub type StreamKey = (String, String, u64);
+pub(super) type StreamKey = (String, String, u64);
 
 #[derive(Default)]
 struct Slot {
@@ -18,14 +18,14 @@ struct Slot {
 
 /// The streams that connections currently hold.
 #[derive(Default)]
-pub struct ActiveStreams {
+pub(super) struct ActiveStreams {
     slots: Mutex<HashMap<StreamKey, Slot>>,
     released: Condvar,
     turns: std::sync::atomic::AtomicU64,
 }
 
 /// A connection's hold on a stream; released when dropped.
-pub struct Claim {
+pub(super) struct Claim {
     streams: Arc<ActiveStreams>,
     key: StreamKey,
     turn: u64,
@@ -34,7 +34,7 @@ pub struct Claim {
 impl ActiveStreams {
     /// Takes `key` for the connection on `socket`: cuts the connection that
     /// holds it, if any, and waits up to `patience` for it to let go.
-    pub fn claim(
+    pub(super) fn claim(
         self: &Arc<Self>,
         key: StreamKey,
         socket: TcpStream,

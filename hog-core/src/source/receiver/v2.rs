@@ -32,7 +32,7 @@ const TAKEOVER: Duration = Duration::from_secs(30);
 
 /// Serves a v2 sender whose first frame was `probe`; returns the
 /// transactions applied.
-pub fn serve(
+pub(super) fn serve(
     conn: &mut Conn,
     probe: &[u8],
     shared: &Shared,

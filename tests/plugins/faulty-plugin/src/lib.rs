@@ -8,6 +8,7 @@
 //! environment variable `FAULTY_PLUGIN_API_VERSION`, read when the library is
 //! loaded, makes it declare another plugin interface version.
 
+#![warn(missing_docs, unreachable_pub, unsafe_op_in_unsafe_fn)]
 use abi_stable::prefix_type::PrefixTypeTrait;
 use abi_stable::std_types::RStr;
 use hog_core::plugin::{
@@ -18,23 +19,26 @@ use serde::Deserialize;
 
 hog_core::plugin_module! { name: "faulty", sink: FaultySink::from_options }
 
-/// The exported root module, with the declared interface version overridable.
-#[abi_stable::export_root_module]
-pub fn hog_plugin_root() -> PluginModuleRef {
-    let declared = std::env::var("FAULTY_PLUGIN_API_VERSION")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(API_VERSION);
-    let inner = module();
-    PluginModule {
-        api_version: declared,
-        name: RStr::from_str("faulty"),
-        version: inner.version(),
-        new_sink: inner.new_sink(),
-        new_stat_store: inner.new_stat_store(),
+// The exported root module, with the declared interface version
+// overridable (in a block: the symbol is the library's, not an API item).
+const _: () = {
+    #[abi_stable::export_root_module]
+    fn hog_plugin_root() -> PluginModuleRef {
+        let declared = std::env::var("FAULTY_PLUGIN_API_VERSION")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(API_VERSION);
+        let inner = module();
+        PluginModule {
+            api_version: declared,
+            name: RStr::from_str("faulty"),
+            version: inner.version(),
+            new_sink: inner.new_sink(),
+            new_stat_store: inner.new_stat_store(),
+        }
+        .leak_into_prefix()
     }
-    .leak_into_prefix()
-}
+};
 
 /// Where the sink panics.
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
