@@ -7,6 +7,7 @@
 //! [`plugin`] for the host and the built-in plugins.
 
 #![warn(missing_docs, unreachable_pub, unsafe_op_in_unsafe_fn)]
+pub mod clock;
 pub mod fregion;
 pub mod hstore;
 pub mod paths;

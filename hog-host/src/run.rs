@@ -1,8 +1,6 @@
 //! One run of hog: set up the stat store and sinks, run the sources until
 //! they end or hog is asked to stop, then shut everything down cleanly.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use hog_core::pipeline::Fanout;
 use hog_core::plugin::{SessionInfo, SinkStats};
 use hog_core::recovery;
@@ -13,6 +11,7 @@ use tokio::sync::watch;
 use crate::config::{Config, Mode};
 use crate::logging::announce;
 use crate::plugins;
+use hog_core::clock::now_ns;
 
 /// What each sink received during a run.
 pub type Summary = Vec<(String, SinkStats)>;
@@ -154,11 +153,4 @@ async fn stop_on_signal(stop: watch::Sender<bool>) {
         _ = term.recv() => tracing::info!("SIGTERM: stopping after the current batches"),
     }
     let _ = stop.send(true);
-}
-
-fn now_ns() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0)
 }

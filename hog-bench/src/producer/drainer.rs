@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use hstore_shm::WaitPolicy;
 
-use super::region_view::RegionView;
 use super::verifier::Verifier;
 use crate::workload::Workload;
+use hog_core::hstore::Region;
 
 /// A drainer thread serving one producer thread's registration.
 pub struct Drainer {
@@ -68,7 +68,7 @@ fn drain(
     let pid = u64::from_le_bytes(hello[5..13].try_into().expect("8 bytes"));
     let tid = u64::from_le_bytes(hello[13..21].try_into().expect("8 bytes"));
     let name = format!("/{group}.{pid}.{tid}");
-    let view = RegionView::open(&name).map_err(|e| format!("{name}: {e}"))?;
+    let view = Region::attach(&name).map_err(|e| format!("{name}: {e}"))?;
     let ring = view.ring();
     let mut verifier = Verifier::new(workload);
     let mut ri = ring.ri();

@@ -6,6 +6,5 @@ pub mod args;
 pub mod drainer;
 pub mod logging;
 pub mod percall;
-pub mod region_view;
 pub mod run;
 pub mod verifier;

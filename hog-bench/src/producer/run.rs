@@ -11,8 +11,8 @@ use super::args::ProducerArgs;
 use super::drainer::Drainer;
 use super::logging::{declare, log_all};
 use super::percall::{bracket_overhead, stamp, CallCost, CallHistogram};
-use super::region_view::RegionView;
 use crate::clock::monotonic_ns;
+use hog_core::hstore::Region;
 
 /// Runs the producer; an error message on failure.
 pub fn run(args: &ProducerArgs) -> Result<(), String> {
@@ -65,7 +65,7 @@ pub fn run(args: &ProducerArgs) -> Result<(), String> {
         say(&format!("verified records={}", checked.records()));
     }
     if args.wait_drained {
-        let view = RegionView::open(&region).map_err(|e| format!("{region}: {e}"))?;
+        let view = Region::attach(&region).map_err(|e| format!("{region}: {e}"))?;
         let ring = view.ring();
         while ring.ri() != ring.wi() {
             std::thread::sleep(Duration::from_micros(100));

@@ -13,6 +13,7 @@ use crate::plugin::{CommitMethod, Qos, Statement, StreamInfo};
 use crate::pipeline::{Batch, PipelineError};
 
 use super::{Source, SourceContext};
+use crate::clock::now_ns;
 
 /// Options of the generator source.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,11 +118,4 @@ impl Source for Generator {
         }
         Ok(())
     }
-}
-
-fn now_ns() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0)
 }

@@ -9,24 +9,9 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use chrono::{Local, TimeZone};
 use hog_core::plugin::StreamInfo;
 
-/// The file prefix for `group` and a stream started at `started_at_ns`.
-pub fn instantiate(template: &str, group: &str, started_at_ns: u64) -> PathBuf {
-    let secs = (started_at_ns / 1_000_000_000) as i64;
-    let date = Local
-        .timestamp_opt(secs, 0)
-        .single()
-        .unwrap_or_else(Local::now)
-        .format("%Y.%m.%d")
-        .to_string();
-    PathBuf::from(
-        template
-            .replacen("$GROUP", group, 1)
-            .replacen("$DATE", &date, 1),
-    )
-}
+pub use hog_core::paths::instantiate_at_ns as instantiate;
 
 /// The identity of a stream inside files: group, region and start time
 /// (what stays the same when a restarted hog re-attaches it).

@@ -2,13 +2,13 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use hog_core::plugin::{BatchRef, Counter, Logger, PluginError, Sink, SinkStats, StreamInfo};
 
 use crate::file::{self, LogFile, Schema};
 use crate::naming::{self, instantiate, stream_key};
 use crate::options::{Options, Settings};
+use hog_core::clock::now_ns;
 
 /// A stream being written.
 struct Open {
@@ -32,22 +32,6 @@ pub struct DiskSink {
     rotations: u64,
 }
 
-fn now_ns() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64)
-}
-
-fn page_size() -> u64 {
-    // SAFETY: sysconf has no preconditions.
-    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    u64::try_from(p)
-        .ok()
-        .filter(|p| (256..=hog_core::fregion::toc::MAX_PAGE_SIZE).contains(p))
-        .unwrap_or(4096)
-        .min(8192)
-}
-
 impl DiskSink {
     /// The constructor the plugin module exports: options as JSON.
     pub fn from_options(json: &str, logger: Logger) -> Result<Self, PluginError> {
@@ -60,7 +44,7 @@ impl DiskSink {
             settings: options.settings()?,
             logger,
             started_ns: now_ns(),
-            page_size: page_size(),
+            page_size: hog_core::hstore::page_size().clamp(256, 8192),
             files: Vec::new(),
             streams: HashMap::new(),
             transactions: 0,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use hog_core::paths;
 use hog_core::plugin::{BatchRef, Counter, Logger, PluginError, Sink, SinkStats, StreamInfo};
@@ -143,8 +143,8 @@ impl TcpSink {
     }
 
     fn spool_dir(&self, stream: &StreamInfo) -> PathBuf {
-        let started = UNIX_EPOCH + Duration::from_nanos(stream.started_at_ns);
-        let prefix = paths::instantiate(&self.options.dir, &stream.group, started);
+        let prefix =
+            paths::instantiate_at_ns(&self.options.dir, &stream.group, stream.started_at_ns);
         let mut dir = prefix.into_os_string();
         dir.push(".spool");
         PathBuf::from(dir).join(format!("stream-{}", stream.id))

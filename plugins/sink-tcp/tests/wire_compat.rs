@@ -15,8 +15,7 @@ use hog_core::wire::legacy::{self, Init, ACK};
 use sink_tcp::TcpSink;
 
 fn capture(name: &str) -> Vec<u8> {
-    let dir =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/hobbes/wire");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/hobbes/wire");
     std::fs::read(dir.join(name)).unwrap()
 }
 

@@ -1,7 +1,6 @@
 //! [`SqliteStore`]: the [`StatStore`] implementation.
 
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use abi_stable::std_types::{ROption, RSlice, RVec};
 use hog_core::plugin::{
@@ -380,9 +379,7 @@ fn bits(n: u64) -> i64 {
     n as i64
 }
 
-/// Now, in ns since the Unix epoch (0 if the clock is before it).
+/// The wall clock as SQLite stores it (a signed 64-bit integer).
 fn now_ns() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+    i64::try_from(hog_core::clock::now_ns()).unwrap_or(i64::MAX)
 }

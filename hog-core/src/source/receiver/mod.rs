@@ -22,7 +22,7 @@ mod v2;
 use std::collections::HashMap;
 use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use tokio::net::TcpListener;
@@ -35,6 +35,7 @@ use crate::recovery::{Adopted, Tracker};
 use crate::source::{Source, SourceContext};
 use crate::wire::v2::Probe;
 
+use crate::clock::now_ns;
 pub use config::{Prepared, Protocol, ReceiverConfig, ServerTls};
 use conn::Conn;
 use pending::{first_frame, Pending};
@@ -253,11 +254,4 @@ fn serve(
         Ok(n) => tracing::info!(%peer, "connection ended after {n} transactions"),
         Err(e) => tracing::warn!(%peer, "terminating log session with error: {e}"),
     }
-}
-
-fn now_ns() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0)
 }
