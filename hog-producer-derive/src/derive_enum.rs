@@ -72,7 +72,7 @@ fn enumeration(input: &DeriveInput, data: &DataEnum) -> syn::Result<TokenStream>
         }
 
         #[inline]
-        fn store<__S: ::hog_producer::Sink + ?Sized>(&self, __out: &mut __S) {
+        fn store<__S: ::hog_producer::Output + ?Sized>(&self, __out: &mut __S) {
             let value: #rep = match self {
                 #(Self::#idents => Self::#idents as #rep,)*
             };
@@ -94,7 +94,7 @@ fn uninhabited() -> TokenStream {
             match *self {}
         }
 
-        fn store<__S: ::hog_producer::Sink + ?Sized>(&self, _: &mut __S) {
+        fn store<__S: ::hog_producer::Output + ?Sized>(&self, _: &mut __S) {
             match *self {}
         }
     }
@@ -146,7 +146,7 @@ fn variant(data: &DataEnum) -> syn::Result<TokenStream> {
 
         #[inline]
         #[allow(unused_variables)]
-        fn store<__S: ::hog_producer::Sink + ?Sized>(&self, __out: &mut __S) {
+        fn store<__S: ::hog_producer::Output + ?Sized>(&self, __out: &mut __S) {
             match self {
                 #(#patterns => {
                     ::hog_producer::Store::store(&#tags, __out);

@@ -79,7 +79,7 @@ pub(crate) fn expand(input: &DeriveInput, data: &DataStruct) -> syn::Result<Toke
         }
 
         #[inline]
-        fn store<__S: ::hog_producer::Sink + ?Sized>(&self, __out: &mut __S) {
+        fn store<__S: ::hog_producer::Output + ?Sized>(&self, __out: &mut __S) {
             #(::hog_producer::Store::store(#values, __out);)*
         }
     };

@@ -9,7 +9,7 @@
 //!
 //! The encoding is the arguments' encodings one after the other.
 
-use crate::sink::Sink;
+use crate::output::Output;
 use crate::store::{fixed_sum, Store};
 use crate::types::Type;
 
@@ -26,7 +26,7 @@ pub trait Payload {
     fn payload_size(&self) -> usize;
 
     /// Writes the arguments' encodings to `out`.
-    fn store_payload<S: Sink + ?Sized>(&self, out: &mut S);
+    fn store_payload<S: Output + ?Sized>(&self, out: &mut S);
 }
 
 /// The payload type of arguments of types `args` named by `names`.
@@ -60,7 +60,7 @@ impl Payload for () {
     }
 
     #[inline]
-    fn store_payload<S: Sink + ?Sized>(&self, _: &mut S) {}
+    fn store_payload<S: Output + ?Sized>(&self, _: &mut S) {}
 }
 
 macro_rules! args {
@@ -81,7 +81,7 @@ macro_rules! args {
             }
 
             #[inline]
-            fn store_payload<S: Sink + ?Sized>(&self, out: &mut S) {
+            fn store_payload<S: Output + ?Sized>(&self, out: &mut S) {
                 $(self.$i.store(out);)+
             }
         }

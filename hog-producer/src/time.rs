@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::sink::Sink;
+use crate::output::Output;
 use crate::store::Store;
 use crate::types::Type;
 
@@ -60,7 +60,7 @@ macro_rules! alias {
             }
 
             #[inline]
-            fn store<S: Sink + ?Sized>(&self, out: &mut S) {
+            fn store<S: Output + ?Sized>(&self, out: &mut S) {
                 self.0.store(out);
             }
         }

@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 use hstore_shm::state;
 
 use crate::group::{CommitMethod, Group, Qos};
+use crate::output::{Output, SliceOutput};
 use crate::payload::Payload;
 use crate::region::OwnedRegion;
-use crate::sink::{Sink, SliceSink};
 use crate::statement::StatementId;
 
 /// How long an Unreliable writer finds no room at commits before it probes
@@ -47,7 +47,7 @@ pub struct Writer<'g> {
 /// A record's payload, encoded on demand.
 trait Encode {
     fn size(&self) -> usize;
-    fn write<S: Sink + ?Sized>(&self, out: &mut S);
+    fn write<S: Output + ?Sized>(&self, out: &mut S);
 }
 
 /// Typed arguments.
@@ -60,7 +60,7 @@ impl<P: Payload + ?Sized> Encode for Args<'_, P> {
     }
 
     #[inline]
-    fn write<S: Sink + ?Sized>(&self, out: &mut S) {
+    fn write<S: Output + ?Sized>(&self, out: &mut S) {
         self.0.store_payload(out);
     }
 }
@@ -73,7 +73,7 @@ impl Encode for Bytes<'_> {
         self.0.len()
     }
 
-    fn write<S: Sink + ?Sized>(&self, out: &mut S) {
+    fn write<S: Output + ?Sized>(&self, out: &mut S) {
         out.put(self.0);
     }
 }
@@ -85,7 +85,7 @@ struct PipeSink<'w, 'g> {
     ok: bool,
 }
 
-impl Sink for PipeSink<'_, '_> {
+impl Output for PipeSink<'_, '_> {
     fn put(&mut self, bytes: &[u8]) {
         if self.ok {
             self.ok = self.writer.write(bytes);
@@ -215,7 +215,7 @@ impl<'g> Writer<'g> {
         size: usize,
     ) -> bool {
         let buf = self.region.bytes_mut(self.page_at + self.offset, size);
-        let mut sink = SliceSink::new(buf);
+        let mut sink = SliceOutput::new(buf);
         sink.put(&id.0.to_le_bytes());
         record.write(&mut sink);
         match sink.written() {

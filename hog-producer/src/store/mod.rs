@@ -10,7 +10,7 @@ mod seq;
 mod tuple;
 mod wrapper;
 
-use crate::sink::Sink;
+use crate::output::Output;
 use crate::types::Type;
 
 /// A type whose values can be logged.
@@ -56,7 +56,7 @@ pub trait Store {
     fn size(&self) -> usize;
 
     /// Writes this value's encoding to `out`.
-    fn store<S: Sink + ?Sized>(&self, out: &mut S);
+    fn store<S: Output + ?Sized>(&self, out: &mut S);
 
     /// Encoded size of a slice of values.
     fn slice_size(items: &[Self]) -> usize
@@ -71,7 +71,7 @@ pub trait Store {
 
     /// Writes the encodings of a slice of values, in order (primitives
     /// write the whole slice at once).
-    fn store_slice<S: Sink + ?Sized>(items: &[Self], out: &mut S)
+    fn store_slice<S: Output + ?Sized>(items: &[Self], out: &mut S)
     where
         Self: Sized,
     {

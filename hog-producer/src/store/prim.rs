@@ -6,7 +6,7 @@
 //! A Rust `char` is stored as a one-byte hobbes `char` (Latin-1; code
 //! points above U+00FF become `?`).
 
-use crate::sink::Sink;
+use crate::output::Output;
 use crate::store::Store;
 use crate::types::Type;
 
@@ -25,11 +25,11 @@ macro_rules! number {
             }
 
             #[inline]
-            fn store<S: Sink + ?Sized>(&self, out: &mut S) {
+            fn store<S: Output + ?Sized>(&self, out: &mut S) {
                 out.put(&self.to_le_bytes());
             }
 
-            fn store_slice<S: Sink + ?Sized>(items: &[Self], out: &mut S) {
+            fn store_slice<S: Output + ?Sized>(items: &[Self], out: &mut S) {
                 out.put(as_le_bytes(items));
             }
         }
@@ -66,11 +66,11 @@ impl Store for bool {
     }
 
     #[inline]
-    fn store<S: Sink + ?Sized>(&self, out: &mut S) {
+    fn store<S: Output + ?Sized>(&self, out: &mut S) {
         out.put(&[u8::from(*self)]);
     }
 
-    fn store_slice<S: Sink + ?Sized>(items: &[Self], out: &mut S) {
+    fn store_slice<S: Output + ?Sized>(items: &[Self], out: &mut S) {
         out.put(as_le_bytes(items));
     }
 }
@@ -88,7 +88,7 @@ impl Store for char {
     }
 
     #[inline]
-    fn store<S: Sink + ?Sized>(&self, out: &mut S) {
+    fn store<S: Output + ?Sized>(&self, out: &mut S) {
         out.put(&[u8::try_from(*self).unwrap_or(b'?')]);
     }
 }
@@ -106,7 +106,7 @@ impl Store for () {
     }
 
     #[inline]
-    fn store<S: Sink + ?Sized>(&self, _: &mut S) {}
+    fn store<S: Output + ?Sized>(&self, _: &mut S) {}
 }
 
 /// Marks types whose in-memory bytes are their little-endian encoding.

@@ -4,15 +4,15 @@
 
 use std::ffi::{CStr, CString};
 
-use crate::sink::Sink;
+use crate::output::Output;
 use crate::store::Store;
 use crate::types::Type;
 
-fn put_len<S: Sink + ?Sized>(out: &mut S, n: usize) {
+fn put_len<S: Output + ?Sized>(out: &mut S, n: usize) {
     out.put(&(n as u64).to_le_bytes());
 }
 
-fn put_chars<S: Sink + ?Sized>(out: &mut S, bytes: &[u8]) {
+fn put_chars<S: Output + ?Sized>(out: &mut S, bytes: &[u8]) {
     put_len(out, bytes.len());
     out.put(bytes);
 }
@@ -32,7 +32,7 @@ macro_rules! chars {
             }
 
             #[inline]
-            fn store<S: Sink + ?Sized>(&self, out: &mut S) {
+            fn store<S: Output + ?Sized>(&self, out: &mut S) {
                 put_chars(out, $bytes(self));
             }
         }
@@ -59,7 +59,7 @@ impl<T: Store> Store for [T] {
     }
 
     #[inline]
-    fn store<S: Sink + ?Sized>(&self, out: &mut S) {
+    fn store<S: Output + ?Sized>(&self, out: &mut S) {
         put_len(out, self.len());
         T::store_slice(self, out);
     }
@@ -78,7 +78,7 @@ impl<T: Store> Store for Vec<T> {
     }
 
     #[inline]
-    fn store<S: Sink + ?Sized>(&self, out: &mut S) {
+    fn store<S: Output + ?Sized>(&self, out: &mut S) {
         self.as_slice().store(out);
     }
 }
@@ -99,7 +99,7 @@ impl<T: Store, const N: usize> Store for [T; N] {
     }
 
     #[inline]
-    fn store<S: Sink + ?Sized>(&self, out: &mut S) {
+    fn store<S: Output + ?Sized>(&self, out: &mut S) {
         T::store_slice(self, out);
     }
 }

@@ -8,7 +8,7 @@
 //! where the C++ ones are not (a `std::string` member followed by more
 //! fields makes the C++ producer emit offsets that abort the C++ hog).
 
-use crate::sink::Sink;
+use crate::output::Output;
 use crate::store::{fixed_sum, Store};
 use crate::types::Type;
 
@@ -30,7 +30,7 @@ macro_rules! tuple {
             }
 
             #[inline]
-            fn store<S: Sink + ?Sized>(&self, out: &mut S) {
+            fn store<S: Output + ?Sized>(&self, out: &mut S) {
                 $(self.$i.store(out);)+
             }
         }

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use crate::sink::Sink;
+use crate::output::Output;
 use crate::store::Store;
 use crate::types::Type;
 
@@ -24,7 +24,7 @@ macro_rules! forward {
             }
 
             #[inline]
-            fn store<S: Sink + ?Sized>(&self, out: &mut S) {
+            fn store<S: Output + ?Sized>(&self, out: &mut S) {
                 (**self).store(out);
             }
         }

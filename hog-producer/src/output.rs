@@ -1,31 +1,31 @@
-//! Where encoded values go: a [`Sink`] takes packed little-endian bytes in
-//! order. The writer's sinks put them straight into ring slots.
+//! Where encoded values go: an [`Output`] takes packed little-endian bytes in
+//! order. The writer's outputs put them straight into ring slots.
 
 /// A destination for encoded bytes.
-pub trait Sink {
+pub trait Output {
     /// Appends `bytes`.
     fn put(&mut self, bytes: &[u8]);
 }
 
-impl Sink for Vec<u8> {
+impl Output for Vec<u8> {
     fn put(&mut self, bytes: &[u8]) {
         self.extend_from_slice(bytes);
     }
 }
 
-/// A sink over a fixed buffer (the free part of the current slot). Bytes
-/// that would not fit are refused and the sink remembers it, so a caller
+/// An output over a fixed buffer (the free part of the current slot). Bytes
+/// that would not fit are refused and the output remembers it, so a caller
 /// never writes past the buffer whatever a `Store` implementation does.
-pub(crate) struct SliceSink<'a> {
+pub(crate) struct SliceOutput<'a> {
     buf: &'a mut [u8],
     at: usize,
     overflowed: bool,
 }
 
-impl<'a> SliceSink<'a> {
-    /// A sink writing from the start of `buf`.
+impl<'a> SliceOutput<'a> {
+    /// An output writing from the start of `buf`.
     pub(crate) fn new(buf: &'a mut [u8]) -> Self {
-        SliceSink {
+        SliceOutput {
             buf,
             at: 0,
             overflowed: false,
@@ -38,7 +38,7 @@ impl<'a> SliceSink<'a> {
     }
 }
 
-impl Sink for SliceSink<'_> {
+impl Output for SliceOutput<'_> {
     #[inline]
     fn put(&mut self, bytes: &[u8]) {
         match self.buf.get_mut(self.at..self.at + bytes.len()) {
@@ -56,9 +56,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_slice_sink_refuses_what_does_not_fit() {
+    fn a_slice_output_refuses_what_does_not_fit() {
         let mut buf = [0u8; 4];
-        let mut s = SliceSink::new(&mut buf);
+        let mut s = SliceOutput::new(&mut buf);
         s.put(&[1, 2, 3]);
         assert_eq!(s.written(), Some(3));
         s.put(&[4, 5]);
