@@ -5,13 +5,12 @@
 
 use tokio::runtime::Handle;
 
-use crate::pipeline::Batch;
 use crate::plugin::StreamInfo;
 use crate::types::StatementTable;
 use crate::wire::legacy::{self, Init, WireError, ACK};
 
 use super::conn::Conn;
-use super::{now_ns, Shared};
+use super::{checked_batch, now_ns, Shared};
 
 /// Serves a hobbes sender whose first frame was `group`; returns the
 /// transactions received.
@@ -53,13 +52,7 @@ pub(super) fn serve(
     let mut segments = || -> Result<(), String> {
         while let Some(frame) = conn.read_frame(max_frame, "segment").map_err(text)? {
             let payload = legacy::gunzip(&frame, max_segment, "segment").map_err(text)?;
-            let mut batch = Batch::new(stream_id, seq);
-            for txn in legacy::transactions(&payload).map_err(text)? {
-                if let Some(Err(e)) = table.records(txn).find(|r| r.is_err()) {
-                    return Err(format!("transaction {}: {e}", seq + batch.len() as u64));
-                }
-                batch.push(txn);
-            }
+            let batch = checked_batch(stream_id, seq, &payload, &table)?;
             let end = batch.end_seq();
             if !batch.is_empty() {
                 handle

@@ -16,16 +16,15 @@ use std::time::Duration;
 
 use tokio::runtime::Handle;
 
-use crate::pipeline::{Batch, StreamDelivery};
+use crate::pipeline::StreamDelivery;
 use crate::plugin::StreamInfo;
 use crate::types::StatementTable;
-use crate::wire::legacy::{self, WireError};
 use crate::wire::v2::frame::{Answer, Message, Probe, Status};
 use crate::wire::v2::segment::Codec;
 use crate::wire::v2::{token, Hello};
 
 use super::conn::Conn;
-use super::Shared;
+use super::{checked_batch, Shared};
 
 /// How long a reconnecting sender waits for its old connection to let go.
 const TAKEOVER: Duration = Duration::from_secs(30);
@@ -238,16 +237,7 @@ impl Session {
     /// Checks every transaction of a segment starting at `first_seq` and
     /// delivers the ones the sinks do not hold yet.
     fn apply(&mut self, first_seq: u64, payload: &[u8], handle: &Handle) -> Result<(), String> {
-        let mut batch = Batch::new(self.delivery.stream().id, first_seq);
-        for txn in legacy::transactions(payload).map_err(|e: WireError| e.to_string())? {
-            if let Some(Err(e)) = self.table.records(txn).find(|r| r.is_err()) {
-                return Err(format!(
-                    "transaction {}: {e}",
-                    first_seq + batch.len() as u64
-                ));
-            }
-            batch.push(txn);
-        }
+        let batch = checked_batch(self.delivery.stream().id, first_seq, payload, &self.table)?;
         let end = batch.end_seq();
         if end > self.mark {
             let before = self.mark;
