@@ -1,14 +1,11 @@
 //! hobbes types and values: the binary type descriptions producers declare
 //! their statements with, and the packed value encoding of their records.
 
-mod cursor;
-mod desc;
 mod json;
 pub mod statements;
 mod table;
 mod value;
 
-pub use cursor::{Cursor, DecodeError};
-pub use desc::{Ctor, Field, Type, MAX_DEPTH};
+pub use hstore_shm::types::{Ctor, Cursor, DecodeError, Field, Type, MAX_DEPTH};
 pub use table::{Entry, Record, StatementTable, TableError, MAX_STATEMENT_ID};
 pub use value::{fixed_size, value_len, Value};

@@ -4,7 +4,7 @@
 
 use crate::plugin::{CommitMethod, Qos, Statement};
 
-use super::cursor::{Cursor, DecodeError};
+use super::{Cursor, DecodeError};
 
 /// Bytes a statement takes at least: four strings' lengths, flags, line, id.
 const MIN_STATEMENT: usize = 8 + 8 + 8 + 8 + 4 + 4 + 8;

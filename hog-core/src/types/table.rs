@@ -3,9 +3,9 @@
 
 use crate::plugin::Statement;
 
-use super::cursor::DecodeError;
-use super::desc::Type;
 use super::value::{fixed_size, value_len};
+use super::DecodeError;
+use super::Type;
 
 /// Largest statement id accepted (producers number them from 0).
 pub const MAX_STATEMENT_ID: u32 = 1 << 16;

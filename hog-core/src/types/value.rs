@@ -1,8 +1,8 @@
 //! Values of hobbes types, decoded from their packed encoding (storage.H
 //! `store<T>`): little-endian, no padding, `u64` counts before arrays.
 
-use super::cursor::{Cursor, DecodeError};
-use super::desc::Type;
+use super::Type;
+use super::{Cursor, DecodeError};
 
 /// Most zero-sized elements (`unit`, empty records) accepted in one value,
 /// across all its arrays: they take no input bytes, so without a budget a

@@ -7,14 +7,21 @@
 //! exist.
 
 /// A read past the end of the input, or an invalid value in it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("at byte {offset}: {what}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError {
     /// Offset in the input where the problem was found.
     pub offset: usize,
     /// What was wrong.
     pub what: String,
 }
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "at byte {}: {}", self.offset, self.what)
+    }
+}
+
+impl std::error::Error for DecodeError {}
 
 /// Reads little-endian values from a byte slice, checking every length.
 #[derive(Debug, Clone)]

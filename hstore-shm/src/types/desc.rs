@@ -1,5 +1,6 @@
 //! hobbes binary type descriptions (`reflect.H` encoding): decoding,
-//! encoding and the hobbes notation (`{x:int, y:[char]}`).
+//! encoding, the hobbes notation (`{x:int, y:[char]}`), and the
+//! constructors producers describe their statements with.
 //!
 //! Every node starts with a `u32` tag; strings and counts are `u64`-prefixed.
 //! Decoding is bounded: nesting deeper than [`MAX_DEPTH`] and counts larger
@@ -8,6 +9,7 @@
 use std::fmt;
 
 use super::cursor::{Cursor, DecodeError};
+use super::layout::{self, MemoryLayout};
 
 /// Deepest nesting of type nodes accepted.
 pub const MAX_DEPTH: usize = 64;
@@ -71,10 +73,114 @@ pub struct Field {
     pub ty: Type,
 }
 
+/// The offset of a record field whose in-memory position is not given.
+pub const NO_OFFSET: u32 = u32::MAX;
+
 impl Type {
-    /// A primitive type by name.
+    /// A primitive type: `unit bool byte char short int long int128 float
+    /// double`.
     pub fn prim(name: &str) -> Self {
         Type::Prim(name.to_string(), None)
+    }
+
+    /// The type of no value.
+    pub fn unit() -> Type {
+        Type::prim("unit")
+    }
+
+    /// An opaque alias `name` represented as `rep` (hobbes
+    /// `DEFINE_TYPE_ALIAS_AS`), e.g. `datetime` over `long`.
+    pub fn alias(name: &str, rep: Type) -> Type {
+        Type::Prim(name.to_string(), Some(Box::new(rep)))
+    }
+
+    /// A variable-length array of `elem`.
+    pub fn array(elem: Type) -> Type {
+        Type::Array(Box::new(elem))
+    }
+
+    /// An array of exactly `len` `elem`s.
+    pub fn fixed_array(elem: Type, len: u64) -> Type {
+        Type::FixedArray(Box::new(elem), Box::new(Type::Size(len)))
+    }
+
+    /// A record with the given fields, in order, at offset `-1`; `unit`
+    /// when there are none (as hobbes describes an empty record).
+    pub fn record<N: Into<String>>(fields: impl IntoIterator<Item = (N, Type)>) -> Type {
+        let fields: Vec<Field> = fields
+            .into_iter()
+            .map(|(name, ty)| Field {
+                name: name.into(),
+                offset: NO_OFFSET,
+                ty,
+            })
+            .collect();
+        if fields.is_empty() {
+            Type::unit()
+        } else {
+            Type::Struct(fields)
+        }
+    }
+
+    /// A tuple `.f0, .f1, …` of `elems`, with the offsets of hobbes' layout
+    /// of it (`-1` for all fields if an element has no known layout);
+    /// `unit` when there are none.
+    pub fn tuple(elems: Vec<Type>) -> Type {
+        if elems.is_empty() {
+            return Type::unit();
+        }
+        let offsets = layout::field_offsets(&elems);
+        Type::Struct(
+            elems
+                .into_iter()
+                .enumerate()
+                .map(|(i, ty)| Field {
+                    name: format!(".f{i}"),
+                    offset: offsets.as_ref().map_or(NO_OFFSET, |o| o[i]),
+                    ty,
+                })
+                .collect(),
+        )
+    }
+
+    /// A variant of `(name, tag, payload)` constructors.
+    pub fn variant<N: Into<String>>(ctors: impl IntoIterator<Item = (N, u32, Type)>) -> Type {
+        Type::Variant(
+            ctors
+                .into_iter()
+                .map(|(name, id, ty)| Ctor {
+                    name: name.into(),
+                    id,
+                    ty,
+                })
+                .collect(),
+        )
+    }
+
+    /// An enumeration of `(name, value)` constructors stored as `rep`: a
+    /// variant of units when `rep` has 4 bytes, else hobbes' packed enum
+    /// `penum(rep, variant)`.
+    pub fn enumeration<N: Into<String>>(
+        rep: Type,
+        ctors: impl IntoIterator<Item = (N, u32)>,
+    ) -> Type {
+        let units = Type::variant(ctors.into_iter().map(|(n, v)| (n, v, Type::unit())));
+        if rep.layout().map(|l| l.size) == Some(4) {
+            return units;
+        }
+        let penum = Type::alias(
+            "penum",
+            Type::Abs(
+                vec!["r".to_string(), "v".to_string()],
+                Box::new(Type::Var("r".to_string())),
+            ),
+        );
+        Type::App(Box::new(penum), vec![rep, units])
+    }
+
+    /// Size and alignment of this type in hobbes' memory layout, if known.
+    pub fn layout(&self) -> Option<MemoryLayout> {
+        layout::of(self)
     }
 
     /// Decodes a whole type description; trailing bytes are an error.
@@ -374,6 +480,26 @@ mod tests {
         assert!(e.what.contains("after the end"));
         assert!(Type::decode(&hex("00000000 0300000000000000 696e74 07")).is_err());
         assert!(Type::decode(&[]).is_err());
+    }
+
+    #[test]
+    fn constructors_encode_as_the_spec_shows() {
+        let hex = |b: Vec<u8>| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        assert_eq!(
+            hex(Type::prim("int").encode()),
+            "000000000300000000000000696e7400"
+        );
+        assert_eq!(
+            hex(Type::array(Type::prim("char")).encode()),
+            "050000000000000004000000000000006368617200"
+        );
+        assert_eq!(
+            hex(Type::fixed_array(Type::prim("int"), 3).encode()),
+            "04000000000000000300000000000000696e74000b0000000300000000000000"
+        );
+        let empty: [(&str, Type); 0] = [];
+        assert_eq!(Type::record(empty), Type::unit(), "an empty record is unit");
+        assert_eq!(Type::tuple(Vec::new()), Type::unit());
     }
 
     #[test]

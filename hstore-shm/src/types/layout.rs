@@ -18,16 +18,18 @@ pub struct MemoryLayout {
 
 const POINTER: MemoryLayout = MemoryLayout { size: 8, align: 8 };
 
-/// The layout of `ty`, or `None` for type variables, abstractions and
-/// unknown primitives.
+/// The layout of `ty`, or `None` for type variables, abstractions,
+/// recursive types and unknown primitives.
 pub(super) fn of(ty: &Type) -> Option<MemoryLayout> {
     match ty {
         Type::Prim(_, Some(rep)) => of(rep),
         Type::Prim(name, None) => prim(name),
         Type::FixedArray(elem, len) => {
-            let e = of(elem)?;
+            let (e, Type::Size(n)) = (of(elem)?, &**len) else {
+                return None;
+            };
             Some(MemoryLayout {
-                size: e.size.checked_mul(*len)?,
+                size: e.size.checked_mul(*n)?,
                 align: e.align,
             })
         }
@@ -35,7 +37,7 @@ pub(super) fn of(ty: &Type) -> Option<MemoryLayout> {
         Type::Struct(fields) => record(fields.iter().map(|f| &f.ty)),
         Type::Variant(ctors) => variant(ctors.iter().map(|c| &c.ty)),
         Type::App(f, args) if is_penum(f) => of(args.first()?),
-        Type::App(..) | Type::Var(_) | Type::Abs(..) => None,
+        Type::App(..) | Type::Var(_) | Type::Abs(..) | Type::Size(_) | Type::Recursive(..) => None,
     }
 }
 
