@@ -23,7 +23,7 @@ use super::types::PluginError;
 
 /// Version of the plugin interface. A plugin declaring another version is
 /// refused at load; it changes whenever a change is not backward compatible.
-pub const API_VERSION: u32 = 1;
+pub const API_VERSION: u32 = 2;
 
 /// Constructor of a sink: JSON options and a logger in, a sink out.
 pub type NewSink = extern "C" fn(RStr<'_>, Logger) -> RResult<SinkObject, PluginError>;

@@ -8,27 +8,7 @@ use abi_stable::{
 };
 use serde::{Deserialize, Serialize};
 
-/// Quality of service a producer asked for (hobbes `PipeQOS`).
-#[repr(u8)]
-#[derive(StableAbi, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Qos {
-    /// The producer blocks while the ring is full: nothing is dropped.
-    Reliable = 0,
-    /// The producer drops records while the ring is full.
-    Unreliable = 1,
-}
-
-/// How a producer delimits transactions (hobbes `CommitMethod`).
-#[repr(u8)]
-#[derive(StableAbi, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CommitMethod {
-    /// Every record is a transaction of its own.
-    Auto = 0,
-    /// The producer commits (or rolls back) groups of records explicitly.
-    Manual = 1,
-}
+pub use hstore_shm::{CommitMethod, Qos};
 
 /// One statement a producer declared: what a record with this id holds.
 #[repr(C)]

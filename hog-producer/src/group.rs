@@ -21,23 +21,7 @@ use crate::statement::{Declaration, StatementId};
 use crate::store_dir::default_store_dir;
 use crate::writer::Writer;
 
-/// What a producer does when its ring is full.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Qos {
-    /// Wait for hog to make room: nothing is lost.
-    Reliable = 0,
-    /// Drop records (the log call returns `false`).
-    Unreliable = 1,
-}
-
-/// How records are grouped into transactions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CommitMethod {
-    /// Records are committed a page at a time, automatically.
-    Auto = 0,
-    /// The application commits or rolls back.
-    Manual = 1,
-}
+pub use hstore_shm::{CommitMethod, Qos};
 
 /// Distinguishes groups in the per-thread table of writers.
 static NEXT_INDEX: AtomicUsize = AtomicUsize::new(0);
