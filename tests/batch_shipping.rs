@@ -10,10 +10,8 @@ use std::path::Path;
 #[path = "support/shipping.rs"]
 mod shipping;
 
-use shipping::{
-    assert_exactly_once, batchrecv, files, free_port, loadgen, received, receiver, socket, walk,
-};
-use support::{cpu_ticks, wait_until, Hog};
+use shipping::{assert_exactly_once, batchrecv, files, received, receiver, walk};
+use support::{cpu_ticks, free_port, loadgen, wait_until, Hog};
 
 /// A batchsend hog for `group`, started with hobbes' flags.
 fn sender(dir: &Path, group: &str, destinations: &[u16]) -> Hog {
@@ -46,9 +44,6 @@ fn a_batchsend_hog_ships_every_record_of_every_group_in_order() {
     let port = free_port();
     let recv = receiver(&r, port, "");
     let send = sender(&s, "S T", &[port]);
-    wait_until(20, "the sockets", || {
-        socket(&s, "S").exists() && socket(&s, "T").exists()
-    });
     let mut a = loadgen(&s, "S", &["2", "30000"]);
     let mut b = loadgen(&s, "T", &["1", "30000", "manual", "10", "7"]);
     assert!(a.wait().unwrap().success());
@@ -113,7 +108,6 @@ fn a_destination_that_is_down_or_silent_holds_nobody_back() {
     let (p1, p2, p3) = (free_port(), free_port(), silent_peer());
     let _up = receiver(&r1, p1, "");
     let send = sender_with(&s, "D", &[p2, p3, p1], "ack_timeout = \"1s\"\n");
-    wait_until(20, "the socket", || socket(&s, "D").exists());
     let mut producer = loadgen(&s, "D", &["1", "20000"]);
     assert!(producer.wait().unwrap().success());
     wait_until(20, "the live destination", || distinct(&r1) == 20_000);
@@ -135,7 +129,6 @@ fn a_full_spool_holds_the_producer_back_and_loses_nothing() {
     let (s, r) = (dir.path().join("send"), dir.path().join("recv"));
     let port = free_port();
     let send = sender_with(&s, "B", &[port], "spool_limit = \"256KB\"\n");
-    wait_until(20, "the socket", || socket(&s, "B").exists());
     let mut producer = loadgen(&s, "B", &["1", "200000"]);
     wait_until(20, "the spool to fill", || {
         send.log().contains("spool is full")
@@ -160,7 +153,6 @@ fn a_spool_that_drops_oldest_says_what_it_lost() {
     let port = free_port();
     let tcp = "spool_limit = \"64KB\"\nwhen_full = \"drop_oldest\"\n";
     let send = sender_with(&s, "X", &[port], tcp);
-    wait_until(20, "the socket", || socket(&s, "X").exists());
     let mut producer = loadgen(&s, "X", &["1", "100000"]);
     assert!(
         producer.wait().unwrap().success(),
@@ -185,7 +177,6 @@ fn a_receiver_killed_mid_stream_loses_nothing() {
     let port = free_port();
     let recv = receiver(&r, port, "");
     let send = sender(&s, "R", &[port]);
-    wait_until(20, "the socket", || socket(&s, "R").exists());
     let mut producer = loadgen(&s, "R", &["1", "300000", "manual", "10", "50"]);
     wait_until(30, "some records", || distinct(&r) > 20_000);
     recv.kill();
@@ -204,7 +195,6 @@ fn a_sender_killed_mid_stream_resumes_from_its_spool() {
     let port = free_port();
     let recv = receiver(&r, port, "");
     let send = sender(&s, "K", &[port]);
-    wait_until(20, "the socket", || socket(&s, "K").exists());
     let mut producer = loadgen(&s, "K", &["1", "300000", "manual", "10", "50"]);
     wait_until(30, "some records", || distinct(&r) > 20_000);
     send.kill();
@@ -232,7 +222,6 @@ fn batchrecv_writes_the_files_local_mode_writes() {
             },
         );
         let send = sender(&s, "F", &[port]);
-        wait_until(20, "the socket", || socket(&s, "F").exists());
         let mut producer = loadgen(&s, "F", &["2", "20000"]);
         assert!(producer.wait().unwrap().success());
         let total = || files(&r.join("F")).iter().map(Vec::len).sum::<usize>();

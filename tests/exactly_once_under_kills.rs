@@ -15,7 +15,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use shipping::*;
-use support::{wait_until, Hog};
+use support::{free_port, loadgen, wait_until, Hog};
 
 /// A small, seedable generator (xorshift64*), so the test needs no crate.
 struct Rng(u64);
@@ -73,7 +73,6 @@ fn sigkill_of_sender_and_receiver_loses_and_duplicates_nothing() {
     let port = free_port();
     let mut recv = Some(batchrecv(&r, port, ""));
     let mut send = Some(start_sender(&s, port));
-    wait_until(20, "the socket", || socket(&s, "X").exists());
     let mut producer = loadgen(
         &s,
         "X",

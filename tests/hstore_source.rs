@@ -7,15 +7,12 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Child;
 
 use hog_core::plugin::StatStore;
 use store_sqlite::SqliteStore;
-#[path = "support/shipping.rs"]
-mod shipping;
 
-use shipping::{loadgen, socket};
-use support::{plugin_library, wait_until, write, Hog};
+use support::regions::{regions_of, remove_regions_of};
+use support::{loadgen, plugin_library, wait_for_producers, wait_until, write, Hog};
 
 /// A hog configuration: the hstore source for `groups` into the example sink.
 fn config(dir: &Path, groups: &[&str]) -> PathBuf {
@@ -27,11 +24,6 @@ fn config(dir: &Path, groups: &[&str]) -> PathBuf {
         lib = plugin_library("example-sink").display(),
     );
     write(dir, "hog.toml", &text)
-}
-
-fn finish(mut producer: Child) {
-    let status = producer.wait().expect("loadgen exits");
-    assert!(status.success(), "loadgen failed: {status}");
 }
 
 /// What the example sink holds, per stream: its group and its transactions
@@ -103,14 +95,13 @@ fn producer_threads_of_several_groups_arrive_exactly_and_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let hog = Hog::start(&config(d, &["A", "B"]), &d.join("hog.log"));
-    wait_until(20, "the sockets", || {
-        socket(d, "A").exists() && socket(d, "B").exists()
-    });
-    let a = loadgen(d, "A", &["2", "20000"]);
-    let b = loadgen(d, "B", &["2", "15000", "manual", "16", "7"]);
+    wait_for_producers(d, "A");
+    wait_for_producers(d, "B");
+    let mut a = loadgen(d, "A", &["2", "20000"]);
+    let mut b = loadgen(d, "B", &["2", "15000", "manual", "16", "7"]);
     let (pa, pb) = (a.id(), b.id());
-    finish(a);
-    finish(b);
+    a.finish();
+    b.finish();
     wait_until(30, "every record", || {
         record_count(d) == 2 * 20000 + 2 * 15000
     });
@@ -133,15 +124,7 @@ fn producer_threads_of_several_groups_arrive_exactly_and_in_order() {
     let store = SqliteStore::open(&d.join("hogstat.sqlite")).unwrap();
     assert!(store_unfinished(store).is_empty(), "every stream finished");
     for pid in [pa, pb] {
-        let left: Vec<_> = std::fs::read_dir("/dev/shm")
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .filter(|e| {
-                e.file_name()
-                    .to_string_lossy()
-                    .contains(&format!(".{pid}."))
-            })
-            .collect();
+        let left = regions_of(pid);
         assert!(
             left.is_empty(),
             "drained regions of exited producers are unlinked: {left:?}"
@@ -166,8 +149,8 @@ fn hog_killed_mid_stream_resumes_with_nothing_lost_or_duplicated() {
     let log = d.join("hog.log");
     let records: i64 = 400_000;
     let mut hog = Hog::start(&cfg, &log);
-    wait_until(20, "the socket", || socket(d, "K").exists());
-    let producer = loadgen(d, "K", &["1", &records.to_string(), "manual", "10", "50"]);
+    wait_for_producers(d, "K");
+    let mut producer = loadgen(d, "K", &["1", &records.to_string(), "manual", "10", "50"]);
     for round in 1..=2 {
         let seen = record_count(d);
         wait_until(30, "progress before the kill", || {
@@ -177,7 +160,7 @@ fn hog_killed_mid_stream_resumes_with_nothing_lost_or_duplicated() {
         std::thread::sleep(std::time::Duration::from_millis(100 * round));
         hog = Hog::start(&cfg, &log);
     }
-    finish(producer);
+    producer.finish();
     wait_until(60, "every record", || record_count(d) as i64 >= records);
     wait_until(10, "the stream closed", || {
         hog.log().contains("stream closed")
@@ -204,7 +187,7 @@ fn one_hog_per_group_and_directory_and_a_dead_hogs_lock_is_taken_over() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let first = Hog::start(&config(d, &["L"]), &d.join("first.log"));
-    wait_until(20, "the first hog's socket", || socket(d, "L").exists());
+    wait_for_producers(d, "L");
 
     // A second hog for the same group refuses it, naming the first.
     let second = Hog::start(&config(d, &["L"]), &d.join("second.log"));
@@ -221,10 +204,10 @@ fn one_hog_per_group_and_directory_and_a_dead_hogs_lock_is_taken_over() {
 
     // One for that group and another serves the other one.
     let both = Hog::start(&config(d, &["L", "M"]), &d.join("both.log"));
-    wait_until(20, "the other group's socket", || socket(d, "M").exists());
+    wait_for_producers(d, "M");
     assert!(both.log().contains("already served by hog pid"));
-    let producer = loadgen(d, "M", &["1", "1000"]);
-    finish(producer);
+    let mut producer = loadgen(d, "M", &["1", "1000"]);
+    producer.finish();
     wait_until(20, "M's records", || record_count(d) == 1000);
     assert!(both.stop().success());
 
@@ -234,8 +217,8 @@ fn one_hog_per_group_and_directory_and_a_dead_hogs_lock_is_taken_over() {
     wait_until(20, "the takeover", || {
         third.log().contains("listening for producers")
     });
-    let producer = loadgen(d, "L", &["1", "500"]);
-    finish(producer);
+    let mut producer = loadgen(d, "L", &["1", "500"]);
+    producer.finish();
     wait_until(20, "L's records", || record_count(d) == 1500);
     assert!(third.stop().success());
 }
@@ -276,23 +259,14 @@ fn a_vanished_region_is_reported_once_and_never_again() {
     let d = dir.path();
     let cfg = config(d, &["V"]);
     let hog = Hog::start(&cfg, &d.join("first.log"));
-    wait_until(20, "the socket", || socket(d, "V").exists());
+    wait_for_producers(d, "V");
     let mut producer = loadgen(d, "V", &["1", "100000000"]);
     wait_until(30, "some records", || record_count(d) > 1000);
     hog.kill();
-    let pid = producer.id();
-    producer.kill().unwrap();
-    producer.wait().unwrap();
+    let pid = producer.kill();
     // The machine "rebooted": the region is gone.
-    for entry in std::fs::read_dir("/dev/shm").unwrap().flatten() {
-        if entry
-            .file_name()
-            .to_string_lossy()
-            .starts_with(&format!("V.{pid}."))
-        {
-            std::fs::remove_file(entry.path()).unwrap();
-        }
-    }
+    assert!(!regions_of(pid).is_empty());
+    remove_regions_of(pid);
     let hog = Hog::start(&cfg, &d.join("second.log"));
     wait_until(20, "the report", || {
         hog.log().contains("cannot resume an unfinished stream")
@@ -325,11 +299,13 @@ fn a_restarted_producer_follows_its_predecessor_in_every_sink() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let hog = Hog::start(&config(d, &["P"]), &d.join("hog.log"));
-    wait_until(20, "the socket", || socket(d, "P").exists());
+    wait_for_producers(d, "P");
     // The first instance exits with its ring still full of undrained data;
     // the second registers at once.
-    finish(loadgen(d, "P", &["1", "100000", "auto", "64"]));
-    finish(loadgen(d, "P", &["1", "1000"]));
+    let mut first = loadgen(d, "P", &["1", "100000", "auto", "64"]);
+    first.finish();
+    let mut second = loadgen(d, "P", &["1", "1000"]);
+    second.finish();
     wait_until(30, "every record", || record_count(d) == 101_000);
     assert!(hog.stop().success());
     let text = std::fs::read_to_string(d.join("out.jsonl")).unwrap();
@@ -355,8 +331,8 @@ fn without_recovery_a_returning_producer_still_resumes_exactly() {
     let d = dir.path();
     let cfg = config(d, &["N"]);
     let hog = Hog::start(&cfg, &d.join("first.log"));
-    wait_until(20, "the socket", || socket(d, "N").exists());
-    let producer = loadgen(d, "N", &["1", "300000", "manual", "10", "50"]);
+    wait_for_producers(d, "N");
+    let mut producer = loadgen(d, "N", &["1", "300000", "manual", "10", "50"]);
     wait_until(30, "some records", || record_count(d) > 20_000);
     hog.kill();
     let mut cmd = support::hog();
@@ -369,7 +345,7 @@ fn without_recovery_a_returning_producer_still_resumes_exactly() {
     wait_until(20, "the start", || hog.log().contains("recovery is off"));
     // Nothing is re-attached at start; the blocked producer re-registers
     // and its stream resumes where the sink stands.
-    finish(producer);
+    producer.finish();
     wait_until(60, "every record", || record_count(d) == 300_000);
     wait_until(10, "the stream closed", || {
         hog.log().contains("stream closed")

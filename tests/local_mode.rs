@@ -8,10 +8,10 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
 use hog_core::fregion::Reader;
-use support::{example_program, hog, wait_until};
+use support::{hog, wait_for_producers, wait_until, Producer};
 
 /// A hog run with command-line flags only, its stdout and stderr in files.
 struct Running {
@@ -41,9 +41,7 @@ impl Running {
             .stderr(open(&err))
             .spawn()
             .expect("hog starts");
-        wait_until(20, "the registration socket", || {
-            dir.join("hstore.G.sk").exists()
-        });
+        wait_for_producers(dir, "G");
         Running { child, out, err }
     }
 
@@ -74,18 +72,9 @@ impl Drop for Running {
     }
 }
 
-fn loadgen(dir: &Path, args: &[&str]) -> Child {
-    Command::new(example_program("hog-producer", "loadgen"))
-        .arg("G")
-        .arg(dir)
-        .args(args)
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("loadgen starts")
-}
-
-fn finish(mut producer: Child) {
-    assert!(producer.wait().unwrap().success(), "loadgen failed");
+/// A producer of group G.
+fn loadgen(dir: &Path, args: &[&str]) -> Producer {
+    support::loadgen(dir, "G", args)
 }
 
 /// The data files under `dir/G`, which must all be in one date directory
@@ -161,7 +150,8 @@ fn local_mode_writes_one_file_per_producer_thread_that_reads_back_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let running = Running::start(d, &[]);
-    finish(loadgen(d, &["2", "20000"]));
+    let mut producer = loadgen(d, &["2", "20000"]);
+    producer.finish();
     wait_until(30, "every record", || total(d) == 40_000);
     wait_until(10, "closed streams", || {
         running.log().matches("stream closed").count() == 2
@@ -221,9 +211,11 @@ fn consolidation_puts_equally_typed_producers_into_one_file_and_appends_later_on
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let hog = Running::start(d, &["-c"]);
-    finish(loadgen(d, &["2", "5000"]));
+    let mut first = loadgen(d, &["2", "5000"]);
+    first.finish();
     wait_until(30, "every record", || total(d) == 10_000);
-    finish(loadgen(d, &["1", "3000"]));
+    let mut later = loadgen(d, &["1", "3000"]);
+    later.finish();
     wait_until(30, "the later producer's records", || total(d) == 13_000);
     hog.stop();
     let files = data_files(d);
@@ -252,7 +244,7 @@ fn killed_mid_stream(flags: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let d = dir.path();
     let records_n: i64 = 1_000_000;
     let mut hog = Running::start(d, flags);
-    let producer = loadgen(d, &["1", &records_n.to_string(), "manual", "10", "50"]);
+    let mut producer = loadgen(d, &["1", &records_n.to_string(), "manual", "10", "50"]);
     for round in 1..=2 {
         let seen = total(d);
         wait_until(60, "progress before the kill", || total(d) > seen + 20_000);
@@ -260,7 +252,7 @@ fn killed_mid_stream(flags: &[&str]) -> (tempfile::TempDir, PathBuf) {
         std::thread::sleep(std::time::Duration::from_millis(100 * round));
         hog = Running::start(d, flags);
     }
-    finish(producer);
+    producer.finish();
     wait_until(90, "every record", || total(d) as i64 >= records_n);
     wait_until(10, "the stream closed", || {
         hog.log().contains("stream closed")
@@ -305,8 +297,7 @@ fn compressed_hog_killed_mid_stream_continues_its_compressed_series_exactly() {
 
 #[test]
 fn hog_cat_and_ls_read_files_of_the_cpp_hog_and_of_fregion_h() {
-    let golden =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/hobbes/fregion");
+    let golden = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/hobbes/fregion");
     let run = |args: &[&str]| {
         let out = hog().args(args).output().unwrap();
         (

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use hog_core::wire::legacy;
-use support::{cpu_ticks, plugin_library, wait_until, write, Hog};
+use support::{cpu_ticks, free_port, plugin_library, wait_until, write, Hog};
 
 fn capture(name: &str) -> (Vec<u8>, serde_json::Value) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/hobbes/wire");
@@ -23,11 +23,7 @@ fn capture(name: &str) -> (Vec<u8>, serde_json::Value) {
 }
 
 fn start(dir: &Path) -> (Hog, u16) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let text = format!(
         "store_dir = \"{d}\"\nsources = [\"receiver\"]\nsinks = [\"example\"]\n\
          [receiver]\nport = \"{port}\"\nlisten = \"127.0.0.1\"\nidle_timeout = \"2s\"\nmax_frame = \"1MB\"\n\

@@ -28,11 +28,10 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Child;
 use std::time::{Duration, Instant};
 
 use shipping::*;
-use support::{wait_until, Hog};
+use support::{free_port, loadgen, wait_until, Hog, Producer};
 
 const BATCH: (&str, &str) = ("50ms", "16KB");
 const TCP: &str = "protocol = \"v2\"\nack_timeout = \"5s\"\nmax_backoff = \"200ms\"";
@@ -67,18 +66,12 @@ impl Rig {
     }
 
     fn sender(&self) -> Hog {
-        let hog = sender(&self.s, self.group, &[self.port], BATCH, TCP);
-        // A killed sender leaves its socket file behind: wait for a listener.
-        let path = socket(&self.s, self.group);
-        wait_until(20, "the socket", || {
-            std::os::unix::net::UnixStream::connect(&path).is_ok()
-        });
-        hog
+        sender(&self.s, self.group, &[self.port], BATCH, TCP)
     }
 
     /// A producer of `records` per thread, committing every `TXN`.
     fn producer(&self, records: i64) -> Producer {
-        let child = loadgen(
+        let producer = loadgen(
             &self.s,
             self.group,
             &[
@@ -89,7 +82,7 @@ impl Rig {
                 &TXN.to_string(),
             ],
         );
-        let pid = child.id();
+        let pid = producer.id();
         // Every thread registered: a sender killed from now on cannot make
         // the producer fail.
         let registered = format!("queue registered for group '{}' from {pid}:", self.group);
@@ -100,7 +93,7 @@ impl Rig {
                 .count()
                 >= THREADS as usize
         });
-        Producer { pid, child }
+        producer
     }
 
     /// Values per producer pid and thread base, in the receiver's order.
@@ -127,31 +120,6 @@ impl Rig {
         );
         wait_until(60, "the streams to end", || self.ended() >= streams);
         std::thread::sleep(Duration::from_millis(300));
-    }
-}
-
-struct Producer {
-    pid: u32,
-    child: Child,
-}
-
-impl Producer {
-    fn finish(mut self) {
-        assert!(
-            self.child.wait().unwrap().success(),
-            "the producer succeeds"
-        );
-    }
-
-    /// SIGKILL, and reaped, so that hog sees it gone.
-    fn kill(&mut self) -> u32 {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-        self.pid
-    }
-
-    fn running(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
     }
 }
 
@@ -326,7 +294,7 @@ fn a_sender_killed_mid_stream_and_restarted_loses_and_repeats_nothing() {
     send.kill();
     let restarted = Instant::now();
     let send = rig.sender();
-    let pid = producer.pid;
+    let pid = producer.id();
     producer.finish();
     rig.wait_delivered(
         (THREADS * records) as usize,
@@ -350,8 +318,8 @@ fn a_killed_producer_s_committed_prefix_and_all_of_its_successor_arrive_exactly_
     assert!(old.running(), "killed mid-stream");
     let old = old.kill();
     let restarted = Instant::now();
-    let new = rig.producer(20_000);
-    let new_pid = new.pid;
+    let mut new = rig.producer(20_000);
+    let new_pid = new.id();
     new.finish();
     // The old streams end where the ring ended; count what they held.
     wait_until(60, "every stream to end", || {
@@ -388,8 +356,8 @@ fn a_killed_producer_s_data_precedes_its_successor_s_at_the_receiver() {
     recv.kill();
     std::thread::sleep(Duration::from_millis(300));
     let old = old.kill();
-    let new = rig.producer(20_000);
-    let new_pid = new.pid;
+    let mut new = rig.producer(20_000);
+    let new_pid = new.id();
     new.finish();
     let recv = rig.receiver();
     wait_until(60, "every stream to end", || {
@@ -417,7 +385,7 @@ fn a_receiver_killed_and_restarted_while_the_sender_spools_loses_and_repeats_not
     std::thread::sleep(Duration::from_millis(500));
     let restarted = Instant::now();
     let recv = rig.receiver();
-    let pid = producer.pid;
+    let pid = producer.id();
     producer.finish();
     rig.wait_delivered(
         (THREADS * records) as usize,
@@ -445,8 +413,8 @@ fn producer_and_sender_killed_then_restarted_deliver_the_committed_prefix_once_a
     let old = old.kill();
     let restarted = Instant::now();
     let send = rig.sender();
-    let new = rig.producer(20_000);
-    let new_pid = new.pid;
+    let mut new = rig.producer(20_000);
+    let new_pid = new.id();
     new.finish();
     wait_until(60, "every stream to end", || {
         rig.ended() >= 2 * THREADS as usize
@@ -486,7 +454,7 @@ fn a_sender_killed_twice_during_its_own_recovery_loses_and_repeats_nothing() {
     }
     let restarted = Instant::now();
     let send = rig.sender();
-    let pid = producer.pid;
+    let pid = producer.id();
     producer.finish();
     rig.wait_delivered(
         (THREADS * records) as usize,
@@ -560,7 +528,7 @@ fn soak_random_kills_of_producer_sender_and_receiver_lose_and_repeat_nothing() {
                 recv.take().unwrap().kill();
             }
             if p {
-                killed.push(producer.kill());
+                producer.kill();
             }
             std::thread::sleep(Duration::from_millis(rng.below(300)));
             if r {
@@ -570,11 +538,13 @@ fn soak_random_kills_of_producer_sender_and_receiver_lose_and_repeat_nothing() {
                 send = Some(rig.sender());
             }
             if p {
-                producer = rig.producer(records);
+                // Kept until the iteration ends: a restarted sender
+                // re-attaches the killed producer's regions.
+                killed.push(std::mem::replace(&mut producer, rig.producer(records)));
             }
         }
         let restarted = Instant::now();
-        let last = producer.pid;
+        let last = producer.id();
         producer.finish();
         let streams = THREADS as usize * (killed.len() + 1);
         wait_until(90, "every stream to end", || rig.ended() >= streams);
@@ -586,9 +556,9 @@ fn soak_random_kills_of_producer_sender_and_receiver_lose_and_repeat_nothing() {
         let held = rig.held();
         let mut seen = held.of(last).len();
         held.assert_complete(last, records);
-        for pid in &killed {
-            seen += held.of(*pid).len();
-            held.assert_prefix(*pid, records);
+        for pid in killed.iter().map(|old| old.id()) {
+            seen += held.of(pid).len();
+            held.assert_prefix(pid, records);
         }
         assert_eq!(seen, held.streams.len(), "no stream of anybody else");
         assert!(send.take().unwrap().stop().success());

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use hog_core::wire::v2::{self, tls, ClientSettings, Negotiated};
 use shipping::*;
-use support::{hog, run, stderr, wait_until, write};
+use support::{free_port, hog, loadgen, run, stderr, wait_until, write};
 
 const BATCH: (&str, &str) = ("100ms", "64KB");
 
@@ -30,7 +30,6 @@ fn ship(dir: &Path, settings: &str, tcp: &str, records: usize) -> (bool, String,
     let port = free_port();
     let recv = receiver(&r, port, settings);
     let send = sender(&s, "T", &[port], BATCH, tcp);
-    wait_until(20, "the socket", || socket(&s, "T").exists());
     let mut producer = loadgen(&s, "T", &["1", &records.to_string()]);
     assert!(producer.wait().unwrap().success());
     let deadline = std::time::Instant::now() + Duration::from_secs(20);

@@ -18,7 +18,7 @@ use std::time::Duration;
 use hog_core::wire::legacy::{self, Init};
 use hog_core::wire::v2::{self, ClientSettings, Codec, Hello, Negotiated, SegmentFrame};
 use shipping::*;
-use support::wait_until;
+use support::{free_port, loadgen, wait_until};
 
 const BATCH: (&str, &str) = ("100ms", "64KB");
 
@@ -29,10 +29,14 @@ fn v2_between_two_hogs_delivers_every_record_exactly_once() {
     let port = free_port();
     let recv = receiver(&r, port, "");
     let send = sender(&s, "V", &[port], BATCH, "");
-    wait_until(20, "the socket", || socket(&s, "V").exists());
     let mut producer = loadgen(&s, "V", &["2", "30000"]);
     assert!(producer.wait().unwrap().success());
     wait_until(30, "every record", || count(&r) >= 60_000);
+    // The sender ends a stream once it sees the producer gone; stopped
+    // before that, it leaves the stream open for its next start.
+    wait_until(20, "each stream's end", || {
+        recv.log().matches("stream ended after").count() >= 2
+    });
     assert!(send.stop().success());
     let streams: Vec<Vec<i64>> = received(&r).into_values().collect();
     assert_eq!(streams.len(), 2, "one receiving stream per producer thread");
@@ -129,7 +133,6 @@ fn auto_falls_back_to_hobbes_for_a_cpp_receiver_that_rejects_the_probe() {
     let s = dir.path().join("send");
     let cpp = FakeCppReceiver::start();
     let send = sender(&s, "C", &[cpp.port], BATCH, "");
-    wait_until(20, "the socket", || socket(&s, "C").exists());
     let mut producer = loadgen(&s, "C", &["1", "20000"]);
     assert!(producer.wait().unwrap().success());
     wait_until(30, "every record at the C++ receiver", || {
@@ -161,7 +164,6 @@ fn auto_falls_back_to_hobbes_for_our_receiver_configured_hobbes_only() {
     let port = free_port();
     let recv = receiver(&r, port, "protocols = [\"hobbes\"]");
     let send = sender(&s, "H", &[port], BATCH, "");
-    wait_until(20, "the socket", || socket(&s, "H").exists());
     let mut producer = loadgen(&s, "H", &["1", "20000"]);
     assert!(producer.wait().unwrap().success());
     wait_until(30, "every record", || count(&r) >= 20_000);
@@ -183,7 +185,6 @@ fn a_hobbes_sender_is_served_on_the_v2_port_and_a_v2_only_sender_refuses_to_fall
     let port = free_port();
     let recv = receiver(&r, port, "");
     let send = sender(&s, "L", &[port], BATCH, "protocol = \"hobbes\"");
-    wait_until(20, "the socket", || socket(&s, "L").exists());
     let mut producer = loadgen(&s, "L", &["1", "10000"]);
     assert!(producer.wait().unwrap().success());
     wait_until(30, "every record", || count(&r) >= 10_000);
@@ -196,7 +197,6 @@ fn a_hobbes_sender_is_served_on_the_v2_port_and_a_v2_only_sender_refuses_to_fall
     let s2 = dir.path().join("send2");
     let cpp = FakeCppReceiver::start();
     let send = sender(&s2, "W", &[cpp.port], BATCH, "protocol = \"v2\"");
-    wait_until(20, "the socket", || socket(&s2, "W").exists());
     let mut producer = loadgen(&s2, "W", &["1", "1000"]);
     assert!(producer.wait().unwrap().success());
     let log = s2.join("hog.log");

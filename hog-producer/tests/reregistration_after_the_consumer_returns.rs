@@ -173,11 +173,10 @@ fn a_reliable_ring_made_before_hog_existed_registers_when_hog_appears() {
     use hog_producer::{group, hstore};
     group! {
         static EARLY: Early = Group::new("Early", 10, Qos::Reliable, CommitMethod::Manual)
-            .with_store_dir(EARLY_DIR.path());
+            .with_store_dir(*EARLY_DIR);
         fn seq(i: i64);
     }
-    static EARLY_DIR: std::sync::LazyLock<tempfile::TempDir> =
-        std::sync::LazyLock::new(|| tempfile::tempdir().unwrap());
+    static EARLY_DIR: std::sync::LazyLock<&std::path::Path> = std::sync::LazyLock::new(fresh_dir);
 
     let (tx, rx) = std::sync::mpsc::channel();
     let producer = std::thread::spawn(move || {
@@ -193,7 +192,7 @@ fn a_reliable_ring_made_before_hog_existed_registers_when_hog_appears() {
     let name = rx.recv().unwrap();
     assert!(!EARLY.connected());
     std::thread::sleep(Duration::from_millis(30));
-    let hog = Listener::bind(EARLY_DIR.path(), "Early");
+    let hog = Listener::bind(&EARLY_DIR, "Early");
     assert_eq!(registrations(&hog.wait_for(0, 21)), [(1, tid_of(&name))]);
     let region = attach(&name);
     let mut reader = Drain::attach(&region.ring(), 0);

@@ -6,16 +6,21 @@ mod support;
 
 use hog_core::hstore::Drain;
 use hog_producer::{group, CommitMethod, Group, Qos};
-use support::{attach, drain, fresh_dir, records, remove_region, Listener};
+use support::{attach, drain, records, remove_region, store_dir, Listener};
 
+// A group per test: tests run at once, and two listeners on one group's
+// socket collide.
 group! {
-    static TXN: Txn = Group::new("Txn", 10, Qos::Reliable, CommitMethod::Manual)
-        .with_store_dir(*DIR);
+    static ROLLED_BACK: RolledBack = Group::new("RolledBack", 10, Qos::Reliable, CommitMethod::Manual)
+        .with_store_dir(store_dir());
     fn seq(i: i64);
-    fn text(s: &str);
 }
 
-static DIR: std::sync::LazyLock<&'static std::path::Path> = std::sync::LazyLock::new(fresh_dir);
+group! {
+    static ALIGNED: Aligned = Group::new("Aligned", 10, Qos::Reliable, CommitMethod::Manual)
+        .with_store_dir(store_dir());
+    fn text(s: &str);
+}
 
 fn longs(t: &[u8]) -> Vec<i64> {
     records(t, |_| 8)
@@ -26,24 +31,24 @@ fn longs(t: &[u8]) -> Vec<i64> {
 
 #[test]
 fn rolled_back_transactions_never_reach_hog() {
-    let _hog = Listener::bind(&DIR, "Txn");
+    let _hog = Listener::bind(store_dir(), ROLLED_BACK.name());
     let (tx, rx) = std::sync::mpsc::channel();
     let producer = std::thread::spawn(move || {
-        TXN.seq(1);
-        TXN.commit();
-        tx.send(TXN.thread_region_name()).unwrap();
-        TXN.seq(2);
-        TXN.rollback();
+        ROLLED_BACK.seq(1);
+        ROLLED_BACK.commit();
+        tx.send(ROLLED_BACK.thread_region_name()).unwrap();
+        ROLLED_BACK.seq(2);
+        ROLLED_BACK.rollback();
         // Many slots, larger than the ring: the consumer reads (and the
         // drain releases) CONT slots before the ROLLBACK arrives.
         for i in 0..5_000 {
-            TXN.seq(1_000_000 + i);
+            ROLLED_BACK.seq(1_000_000 + i);
         }
-        TXN.rollback();
-        TXN.rollback(); // nothing open: an empty ROLLBACK slot
-        TXN.seq(3);
-        TXN.seq(4);
-        TXN.commit();
+        ROLLED_BACK.rollback();
+        ROLLED_BACK.rollback(); // nothing open: an empty ROLLBACK slot
+        ROLLED_BACK.seq(3);
+        ROLLED_BACK.seq(4);
+        ROLLED_BACK.commit();
     });
     let name = rx.recv().unwrap();
     let region = attach(&name);
@@ -60,14 +65,14 @@ fn rolled_back_transactions_never_reach_hog() {
 
 #[test]
 fn a_rollback_of_a_multi_slot_string_keeps_the_ring_aligned() {
-    let _hog = Listener::bind(&DIR, "Txn");
+    let _hog = Listener::bind(store_dir(), ALIGNED.name());
     let (tx, rx) = std::sync::mpsc::channel();
     let producer = std::thread::spawn(move || {
-        tx.send(TXN.thread_region_name()).unwrap();
-        TXN.text(&"r".repeat(30_000));
-        TXN.rollback();
-        TXN.text("kept");
-        TXN.commit();
+        tx.send(ALIGNED.thread_region_name()).unwrap();
+        ALIGNED.text(&"r".repeat(30_000));
+        ALIGNED.rollback();
+        ALIGNED.text("kept");
+        ALIGNED.commit();
     });
     let name = rx.recv().unwrap();
     let region = attach(&name);

@@ -1,10 +1,15 @@
 //! Helpers shared by the end-to-end tests: the hog binary, plugin libraries
-//! built from the workspace, and running hog to completion.
+//! built from the workspace, running hog to completion, producer processes
+//! and ports to listen on.
 
 #![allow(dead_code)]
 
+pub mod regions;
+
+use std::ops::{Deref, DerefMut};
+use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output};
 use std::sync::Mutex;
 
 /// The `hog` binary under test.
@@ -173,6 +178,134 @@ impl Drop for Hog {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A producer process: hog-producer's `loadgen` logging into `group`
+/// through the socket in `dir`, as `args` say (threads, records per
+/// thread, commit method, pages, records per transaction).
+pub fn loadgen(dir: &Path, group: &str, args: &[&str]) -> Producer {
+    let child = Command::new(example_program("hog-producer", "loadgen"))
+        .arg(group)
+        .arg(dir)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("loadgen starts");
+    Producer { child }
+}
+
+/// A producer process, killed if still running and its regions removed
+/// when dropped: hog unlinks a region only once it has drained it, so a
+/// producer killed by SIGKILL, or one whose stream a stopped hog left
+/// open, would leave its regions in `/dev/shm`. Keep it until the test
+/// ends: a restarted hog re-attaches the regions of unfinished streams.
+/// Dereferences to its [`Child`].
+pub struct Producer {
+    child: Child,
+}
+
+impl Producer {
+    /// Waits for the producer to exit and asserts that it succeeded.
+    pub fn finish(&mut self) {
+        let status = self.child.wait().expect("the producer exits");
+        assert!(status.success(), "the producer failed: {status}");
+    }
+
+    /// Kills the producer with SIGKILL and reaps it, so that hog sees it
+    /// gone; returns its pid.
+    pub fn kill(&mut self) -> u32 {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("the producer exits");
+        self.child.id()
+    }
+
+    /// Whether the producer is still running.
+    pub fn running(&mut self) -> bool {
+        self.child
+            .try_wait()
+            .expect("the producer's status")
+            .is_none()
+    }
+}
+
+impl From<Child> for Producer {
+    /// Takes charge of a producer process started elsewhere.
+    fn from(child: Child) -> Producer {
+        Producer { child }
+    }
+}
+
+impl Deref for Producer {
+    type Target = Child;
+
+    fn deref(&self) -> &Child {
+        &self.child
+    }
+}
+
+impl DerefMut for Producer {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.child
+    }
+}
+
+impl Drop for Producer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        regions::remove_regions_of(self.child.id());
+    }
+}
+
+/// A TCP port on loopback for a hog to listen on, reserved for the rest of
+/// this test process, so that a hog started on it later, or restarted on
+/// it after a kill, finds it free. The port lies outside the kernel's
+/// ephemeral range, which `bind` to port 0 and outgoing connections draw
+/// from, and is claimed by binding the abstract Unix socket
+/// `@hog-test-port-<port>`, which no other test, in this process or in a
+/// test binary running at the same time, can then bind.
+pub fn free_port() -> u16 {
+    use std::hash::BuildHasher;
+    use std::os::linux::net::SocketAddrExt;
+    static CLAIMS: Mutex<Vec<UnixListener>> = Mutex::new(Vec::new());
+    let ports = ports_outside_the_ephemeral_range();
+    let start = std::collections::hash_map::RandomState::new().hash_one(std::process::id());
+    for i in 0..ports.len() {
+        let port = ports[(start as usize).wrapping_add(i) % ports.len()];
+        let name = format!("hog-test-port-{port}");
+        let addr = std::os::unix::net::SocketAddr::from_abstract_name(name).expect("a name");
+        let Ok(claim) = UnixListener::bind_addr(&addr) else {
+            continue; // another test's
+        };
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            CLAIMS.lock().unwrap_or_else(|e| e.into_inner()).push(claim);
+            return port;
+        }
+    }
+    panic!("no free port outside the ephemeral range");
+}
+
+/// Ports from 10000 up that the kernel never picks by itself.
+fn ports_outside_the_ephemeral_range() -> Vec<u16> {
+    let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .expect("the ephemeral port range");
+    let bounds: Vec<u16> = range
+        .split_whitespace()
+        .map(|n| n.parse().expect("a port"))
+        .collect();
+    let above = u32::from(bounds[1]) + 1..=u32::from(u16::MAX);
+    (10_000..bounds[0]).chain(above.map(|p| p as u16)).collect()
+}
+
+/// Waits until a hog accepts producers of `group` in `dir`. Only a
+/// connection tells: the socket file appears when hog binds, a moment
+/// before it listens, and a killed hog's stays behind. (hog sees a
+/// connection that registers nothing.)
+pub fn wait_for_producers(dir: &Path, group: &str) {
+    let socket = dir.join(format!("hstore.{group}.sk"));
+    wait_until(20, &format!("hog to accept producers of {group}"), || {
+        std::os::unix::net::UnixStream::connect(&socket).is_ok()
+    });
 }
 
 /// Polls `done` every 20 ms for up to `secs` seconds.

@@ -1,5 +1,6 @@
 //! Helpers for the transport tests: receiving and sending hogs on
-//! loopback, producers, and what the receivers stored.
+//! loopback, and what the receivers stored (producers and ports are in
+//! `support`).
 //!
 //! Used as `#[path = "support/shipping.rs"] mod shipping;` next to
 //! `mod support;`.
@@ -8,21 +9,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
 
-use crate::support::{example_program, hog, plugin_library, write, Hog};
-
-/// A free TCP port on loopback.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::support::{hog, plugin_library, wait_for_producers, wait_until, write, Hog};
 
 /// A receiving hog on `port` writing into the example sink in `dir`, with
-/// extra `[receiver]` settings.
+/// extra `[receiver]` settings, once it listens.
 pub fn receiver(dir: &Path, port: u16, settings: &str) -> Hog {
     std::fs::create_dir_all(dir).unwrap();
     let text = format!(
@@ -33,11 +24,13 @@ pub fn receiver(dir: &Path, port: u16, settings: &str) -> Hog {
         lib = plugin_library("example-sink").display(),
     );
     let config = write(dir, "hog.toml", &text);
-    Hog::start(&config, &dir.join("hog.log"))
+    let log = dir.join("hog.log");
+    listening(port, &log, || Hog::start(&config, &log))
 }
 
 /// A batchrecv hog as hobbes runs it (`-s PORT -d TEMPLATE`), writing
-/// fregion files through the disk sink, with extra `[receiver]` settings.
+/// fregion files through the disk sink, with extra `[receiver]` settings,
+/// once it listens.
 pub fn batchrecv(dir: &Path, port: u16, settings: &str) -> Hog {
     std::fs::create_dir_all(dir).unwrap();
     let config = write(
@@ -55,7 +48,24 @@ pub fn batchrecv(dir: &Path, port: u16, settings: &str) -> Hog {
         .arg(format!("{}/$GROUP/$DATE/data", dir.display()))
         .stdout(std::process::Stdio::null())
         .stderr(log);
-    Hog::spawn(cmd, &dir.join("hog.log"))
+    let log = dir.join("hog.log");
+    listening(port, &log, || Hog::spawn(cmd, &log))
+}
+
+/// Starts a receiving hog with `start` and returns it once it listens on
+/// `port`, as its log (appended to across restarts) says once more than
+/// before: a sender that finds it down says why only once a minute.
+fn listening(port: u16, log: &Path, start: impl FnOnce() -> Hog) -> Hog {
+    let line = format!("receiving batches on 127.0.0.1:{port}");
+    let said = || {
+        plain(&std::fs::read_to_string(log).unwrap_or_default())
+            .matches(&line)
+            .count()
+    };
+    let before = said();
+    let hog = start();
+    wait_until(20, "the receiver to listen", || said() > before);
+    hog
 }
 
 fn append(path: &Path) -> std::fs::File {
@@ -67,8 +77,7 @@ fn append(path: &Path) -> std::fs::File {
 }
 
 /// A batchsend hog for `group` (several separated by spaces; hobbes flags,
-/// `-p t s`), with extra
-/// `[sink.tcp]` settings.
+/// `-p t s`), with extra `[sink.tcp]` settings, once it accepts producers.
 pub fn sender(dir: &Path, group: &str, ports: &[u16], batch: (&str, &str), tcp: &str) -> Hog {
     std::fs::create_dir_all(dir).unwrap();
     let config = write(dir, "hog.toml", &format!("[sink.tcp]\n{tcp}\n"));
@@ -85,7 +94,11 @@ pub fn sender(dir: &Path, group: &str, ports: &[u16], batch: (&str, &str), tcp: 
         .args(ports.iter().map(|p| format!("127.0.0.1:{p}")))
         .stdout(std::process::Stdio::null())
         .stderr(append(&dir.join("hog.log")));
-    Hog::spawn(cmd, &dir.join("hog.log"))
+    let hog = Hog::spawn(cmd, &dir.join("hog.log"));
+    for group in group.split_whitespace() {
+        wait_for_producers(dir, group);
+    }
+    hog
 }
 
 /// `log` without terminal colour sequences.
@@ -104,22 +117,6 @@ pub fn plain(log: &str) -> String {
         }
     }
     out
-}
-
-/// The registration socket of `group` under `dir`.
-pub fn socket(dir: &Path, group: &str) -> PathBuf {
-    dir.join(format!("hstore.{group}.sk"))
-}
-
-/// A producer process: `threads` threads logging `t * 1_000_000 + i`.
-pub fn loadgen(dir: &Path, group: &str, args: &[&str]) -> Child {
-    Command::new(example_program("hog-producer", "loadgen"))
-        .arg(group)
-        .arg(dir)
-        .args(args)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("loadgen starts")
 }
 
 /// Values per receiving stream in the example sink's file, in file order.

@@ -4,6 +4,9 @@
 
 #![allow(dead_code)]
 
+#[path = "../../../tests/support/regions.rs"]
+mod regions;
+
 use std::io::Read;
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
@@ -29,19 +32,46 @@ fn golden_path(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// A directory for registration sockets, alive for the whole test binary.
+/// This test binary's directory for registration sockets. Statics are
+/// never dropped and a failing test skips its own clean-up, so the
+/// directory, and every region this process created, are removed when the
+/// binary exits.
 pub fn store_dir() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| tempfile::tempdir().expect("a temporary directory"))
-        .path()
+    &BINARY_DIR
+        .get_or_init(|| {
+            let dir = tempfile::Builder::new()
+                .prefix("hog-producer-test.")
+                .tempdir()
+                .expect("a temporary directory")
+                .keep();
+            // SAFETY: registers a function that takes no arguments.
+            assert_eq!(unsafe { libc::atexit(clean_up_at_exit) }, 0);
+            (std::process::id(), dir)
+        })
+        .1
 }
 
-/// A fresh directory for one test's sockets.
+/// A fresh directory for one test's sockets, inside [`store_dir`].
 pub fn fresh_dir() -> &'static Path {
-    Box::leak(Box::new(
-        tempfile::tempdir().expect("a temporary directory"),
-    ))
-    .path()
+    let dir = tempfile::tempdir_in(store_dir())
+        .expect("a temporary directory")
+        .keep();
+    Box::leak(dir.into_boxed_path())
+}
+
+/// The process that made [`store_dir`], and the directory.
+static BINARY_DIR: OnceLock<(u32, PathBuf)> = OnceLock::new();
+
+/// Removes [`store_dir`] and this process's regions; a forked child that
+/// exits normally leaves them to its parent.
+extern "C" fn clean_up_at_exit() {
+    match BINARY_DIR.get() {
+        Some((pid, dir)) if *pid == std::process::id() => {
+            let _ = std::fs::remove_dir_all(dir);
+            regions::remove_regions_of(*pid);
+        }
+        _ => {}
+    }
 }
 
 /// Letters `A..Za..z` repeated from letter `from`: the golden producers'
