@@ -1,0 +1,196 @@
+//! Hostile and slow peers, each against real hogs on loopback: a frame
+//! begun and never finished, thousands of connections at once, a receiver
+//! that never acknowledges and one that acknowledges slowly. hog's memory,
+//! threads and file descriptors stay bounded, and the other peers are
+//! served.
+
+#[path = "support/shipping.rs"]
+mod shipping;
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hog_core::wire::legacy;
+use shipping::{batchrecv, files, plain, sender};
+use support::{free_port, loadgen, wait_until, Hog};
+
+/// Records shipped by each test's real sender.
+const RECORDS: usize = 20_000;
+
+/// Threads, open files and resident bytes of process `pid`.
+fn footprint(pid: u32) -> (usize, usize, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let field = |name: &str| -> u64 {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .count();
+    (field("Threads:") as usize, fds, field("VmRSS:") * 1024)
+}
+
+/// Ships `RECORDS` records of group `group` from a sender in `dir` to
+/// `ports`, and waits until the receiver in `recv` holds all of them.
+fn ship_through(dir: &Path, recv: &Path, group: &str, ports: &[u16], tcp: &str) -> Hog {
+    let send = sender(dir, group, ports, ("50ms", "64KB"), tcp);
+    let socket = dir.join(format!("hstore.{group}.sk"));
+    wait_until(20, "the sender's socket", || socket.exists());
+    loadgen(dir, group, &["1", &RECORDS.to_string()]).finish();
+    wait_until(60, "every record at the receiver", || {
+        files(recv).iter().map(Vec::len).sum::<usize>() >= RECORDS
+    });
+    send
+}
+
+#[test]
+fn a_frame_begun_and_never_finished_is_dropped_and_others_are_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let recv = dir.path().join("recv");
+    let port = free_port();
+    let receiver = batchrecv(&recv, port, "frame_timeout = \"1s\"");
+    wait_until(20, "the receiver", || {
+        TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    // A group name, then an init frame that promises 1000 bytes and
+    // delivers ten.
+    let mut stalled = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    legacy::write_frame(&mut stalled, b"Stall").unwrap();
+    stalled.write_all(&1000u64.to_le_bytes()).unwrap();
+    stalled.write_all(&[0u8; 10]).unwrap();
+    let started = Instant::now();
+    let watcher = std::thread::spawn(move || {
+        stalled
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let mut rest = Vec::new();
+        let _ = stalled.read_to_end(&mut rest);
+        (rest, started.elapsed())
+    });
+    let send = ship_through(&dir.path().join("send"), &recv, "X", &[port], "");
+    let (rest, closed_after) = watcher.join().unwrap();
+    assert!(rest.is_empty(), "nothing is acknowledged");
+    assert!(
+        closed_after < Duration::from_secs(5),
+        "dropped after the frame timeout, not {closed_after:?}"
+    );
+    wait_until(10, "the drop in the log", || {
+        plain(&receiver.log()).contains("a frame stalled for 1s")
+    });
+    assert!(send.stop().success());
+    assert!(receiver.stop().success());
+}
+
+#[test]
+fn five_thousand_connections_at_once_stay_bounded_and_a_real_sender_is_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let recv = dir.path().join("recv");
+    let port = free_port();
+    let receiver = batchrecv(
+        &recv,
+        port,
+        "max_pending = 512\nhandshake_timeout = \"30s\"",
+    );
+    wait_until(20, "the receiver", || {
+        TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    let (threads0, _, _) = footprint(receiver.pid());
+    // Silent connections, and half a first frame each for some of them.
+    let flood: Vec<TcpStream> = (0..5_000)
+        .filter_map(|i| {
+            let mut c = TcpStream::connect(("127.0.0.1", port)).ok()?;
+            if i % 2 == 0 {
+                let _ = c.write_all(&3u64.to_le_bytes()[..4]);
+            }
+            Some(c)
+        })
+        .collect();
+    assert!(flood.len() >= 4_900, "the flood connected: {}", flood.len());
+    let send = ship_through(&dir.path().join("send"), &recv, "X", &[port], "");
+    let (threads, fds, rss) = footprint(receiver.pid());
+    assert!(
+        threads <= threads0 + 8,
+        "threads grew from {threads0} to {threads} under the flood"
+    );
+    assert!(fds < 512 + 256 + 64, "{fds} file descriptors open");
+    assert!(rss < 200 << 20, "{} MiB resident", rss >> 20);
+    assert!(plain(&receiver.log()).contains("dropping the oldest"));
+    drop(flood);
+    assert!(send.stop().success());
+    assert!(receiver.stop().success());
+    shipping::assert_exactly_once(&files(&recv), 1, RECORDS as i64);
+}
+
+/// A hobbes-protocol receiver on a free port that acknowledges the init
+/// and then each segment after `delay`, or never (`None`); counts the
+/// segments it acknowledged.
+fn slow_receiver(delay: Option<Duration>) -> (u16, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let acked = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&acked);
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let count = Arc::clone(&count);
+            std::thread::spawn(move || {
+                let mut c = conn;
+                let frame = |c: &mut TcpStream| legacy::read_frame(c, 1 << 30, "frame").ok();
+                if frame(&mut c).is_none() || frame(&mut c).is_none() {
+                    return;
+                }
+                let _ = c.write_all(&[1]);
+                while frame(&mut c).is_some() {
+                    match delay {
+                        Some(d) => {
+                            std::thread::sleep(d);
+                            if c.write_all(&[1]).is_err() {
+                                return;
+                            }
+                            count.fetch_add(1, Ordering::Relaxed);
+                        }
+                        None => std::thread::sleep(Duration::from_secs(3600)),
+                    }
+                }
+            });
+        }
+    });
+    (port, acked)
+}
+
+#[test]
+fn receivers_that_never_or_slowly_acknowledge_hold_back_only_themselves() {
+    let dir = tempfile::tempdir().unwrap();
+    let (send_dir, recv) = (dir.path().join("send"), dir.path().join("recv"));
+    let port = free_port();
+    let receiver = batchrecv(&recv, port, "");
+    let (never, _) = slow_receiver(None);
+    let (slow, slow_acks) = slow_receiver(Some(Duration::from_millis(200)));
+    let tcp = "protocol = \"hobbes\"\nack_timeout = \"2s\"\n";
+    let started = Instant::now();
+    let send = ship_through(&send_dir, &recv, "X", &[never, slow, port], tcp);
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "the live receiver was held back"
+    );
+    wait_until(60, "the slow receiver to acknowledge segments", || {
+        slow_acks.load(Ordering::Relaxed) >= 2
+    });
+    wait_until(20, "the silent receiver to be reported", || {
+        plain(&send.log()).contains(&format!("127.0.0.1:{never}"))
+    });
+    let (threads, fds, _) = footprint(send.pid());
+    assert!(threads < 64, "{threads} sender threads");
+    assert!(fds < 128, "{fds} sender file descriptors");
+    assert!(send.stop().success());
+    assert!(receiver.stop().success());
+    shipping::assert_exactly_once(&files(&recv), 1, RECORDS as i64);
+}
