@@ -4,9 +4,9 @@
 //! A file is an array of pages. Page 0 starts with the [header](toc) and a
 //! page table (one `u16` descriptor per page: type and unused bytes, chained
 //! over further table pages); [environment](env) pages bind names to typed
-//! values stored in data pages. Values use the aligned [layout](layout) of
+//! values stored in data pages. Values use the aligned [layout] of
 //! their stored type, in which strings and arrays are `[T]@?` file
-//! references. A [series](series) is a linked list of fixed-capacity
+//! references. A [series] is a linked list of fixed-capacity
 //! batches.
 //!
 //! [`Reader`] validates untrusted files completely and reads series in time

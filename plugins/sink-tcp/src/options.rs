@@ -106,7 +106,8 @@ pub struct Options {
     /// How long a destination may take to acknowledge a segment.
     #[serde(default = "default_ack_timeout")]
     pub ack_timeout: Span,
-    /// Longest wait between reconnection attempts.
+    /// Longest wait between reconnection attempts: a destination back
+    /// from an outage of any length is found within about this long.
     #[serde(default = "default_backoff")]
     pub max_backoff: Span,
     /// fsync the spool after every batch (survives a machine crash, not
@@ -141,7 +142,7 @@ fn default_ack_timeout() -> Span {
     Span(Duration::from_secs(60))
 }
 fn default_backoff() -> Span {
-    Span(Duration::from_secs(30))
+    Span(Duration::from_secs(2))
 }
 
 impl Options {
