@@ -19,14 +19,17 @@ use super::types::{BatchRef, PluginError, SinkStats, StreamInfo};
 /// hog). The host never sends a sink a transaction below the mark the sink
 /// reported, so a sink that keeps its mark atomically with its data is
 /// exactly-once across crashes. Calls arrive per batch, from one thread at a
-/// time.
+/// time. `hog-sink-conformance` checks a sink against this contract.
 pub trait Sink: Send + 'static {
     /// Starts (or resumes) `stream`; returns the sink's durable mark for it,
     /// 0 for a stream it has never seen.
     fn open_stream(&mut self, stream: &StreamInfo) -> Result<u64, PluginError>;
 
-    /// Accepts a batch of consecutive transactions starting at or after the
-    /// sink's mark; returns the new durable mark (at most `batch.end_seq()`).
+    /// Accepts a batch of consecutive transactions starting at the sink's
+    /// mark (should one start below, the sink skips what it holds); returns
+    /// the new durable mark (at most `batch.end_seq()`). A batch that
+    /// starts above the mark would leave a gap and is refused with an
+    /// error, as is a batch of a stream that is not open.
     fn write(&mut self, batch: BatchRef<'_>) -> Result<u64, PluginError>;
 
     /// Makes everything accepted for `stream_id` durable; returns the mark.

@@ -130,8 +130,14 @@ impl Sink for JsonLinesSink {
             .streams
             .get_mut(&batch.stream_id)
             .ok_or_else(|| PluginError::state(format!("stream {} is not open", batch.stream_id)))?;
+        if batch.first_seq > open.mark {
+            return Err(PluginError::state(format!(
+                "stream {} continues at transaction {} but the file holds up to {}",
+                batch.stream_id, batch.first_seq, open.mark
+            )));
+        }
         let mut out = String::new();
-        for (seq, bytes) in batch.transactions() {
+        for (seq, bytes) in batch.transactions().filter(|(seq, _)| *seq >= open.mark) {
             let line = serde_json::json!({
                 "stream": batch.stream_id,
                 "group": open.group,
@@ -145,7 +151,7 @@ impl Sink for JsonLinesSink {
             self.stats.bytes += bytes.len() as u64;
         }
         self.file.write_all(out.as_bytes())?;
-        open.mark = batch.end_seq();
+        open.mark = open.mark.max(batch.end_seq());
         Ok(open.mark)
     }
 

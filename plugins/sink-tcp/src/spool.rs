@@ -258,6 +258,17 @@ impl Spool {
     /// new durable mark.
     pub(crate) fn append(&self, batch: BatchRef<'_>) -> Result<u64, PluginError> {
         let mut state = self.lock();
+        if batch.first_seq > state.durable_end() {
+            // Spooled transactions are numbered by position: a gap would
+            // give every later one the wrong sequence number.
+            return Err(PluginError::state(format!(
+                "{}: stream {} continues at transaction {} but the spool holds up to {}",
+                self.dir.display(),
+                batch.stream_id,
+                batch.first_seq,
+                state.durable_end()
+            )));
+        }
         let mut buf = Vec::with_capacity(batch.data.len() + 8 * batch.len());
         let mut n = 0;
         for (seq, txn) in batch.transactions() {
