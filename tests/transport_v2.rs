@@ -260,7 +260,7 @@ fn client(port: u16, settings: &ClientSettings, region: &str) -> Result<(v2::Cli
             let mark = c.hello(&hello(region)).map_err(|e| e.to_string())?;
             Ok((c, mark))
         }
-        Negotiated::Legacy(why) => Err(why),
+        Negotiated::Legacy(why) => Err(why.to_string()),
     }
 }
 

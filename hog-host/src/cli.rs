@@ -268,8 +268,10 @@ fn parse_cat(args: &[String]) -> Result<Command, CliError> {
                     }
                 }
             }
-            "--from" => cat.from = Some(parse_time(&value(i)?).map_err(CliError)?),
-            "--to" => cat.to = Some(parse_time(&value(i)?).map_err(CliError)?),
+            "--from" => {
+                cat.from = Some(parse_time(&value(i)?).map_err(|e| CliError(e.to_string()))?)
+            }
+            "--to" => cat.to = Some(parse_time(&value(i)?).map_err(|e| CliError(e.to_string()))?),
             f if f.starts_with('-') => {
                 return Err(CliError(format!("unknown option {f}; {USAGE}")))
             }

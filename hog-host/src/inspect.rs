@@ -54,6 +54,19 @@ impl InspectError {
     }
 }
 
+/// A time `--from` or `--to` cannot use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    /// Neither microseconds nor a date and time.
+    #[error(
+        "invalid time '{0}': use microseconds since the epoch or YYYY-MM-DD[THH:MM[:SS[.ffffff]]][Z|+HH:MM]"
+    )]
+    Invalid(String),
+    /// A local time skipped by a clock change.
+    #[error("'{0}' does not exist in the local time zone")]
+    NotLocal(String),
+}
+
 fn fail(e: impl std::fmt::Display) -> InspectError {
     InspectError {
         message: e.to_string(),
@@ -77,7 +90,7 @@ fn write_failed(e: io::Error) -> InspectError {
 /// Parses a time for `--from`/`--to`: µs since the epoch, or
 /// `YYYY-MM-DD[THH:MM[:SS[.ffffff]]]` with an optional `Z` or `±HH:MM`
 /// offset (local time without one).
-pub fn parse_time(s: &str) -> Result<i64, String> {
+pub fn parse_time(s: &str) -> Result<i64, TimeError> {
     if let Ok(us) = s.parse::<i64>() {
         return Ok(us);
     }
@@ -89,7 +102,7 @@ pub fn parse_time(s: &str) -> Result<i64, String> {
             .from_local_datetime(&n)
             .earliest()
             .map(|t| t.timestamp_micros())
-            .ok_or_else(|| format!("'{s}' does not exist in the local time zone"))
+            .ok_or_else(|| TimeError::NotLocal(s.to_string()))
     };
     for f in [
         "%Y-%m-%dT%H:%M:%S%.f",
@@ -103,9 +116,7 @@ pub fn parse_time(s: &str) -> Result<i64, String> {
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         return local(d.and_hms_opt(0, 0, 0).expect("midnight"));
     }
-    Err(format!(
-        "invalid time '{s}': use microseconds since the epoch or YYYY-MM-DD[THH:MM[:SS[.ffffff]]][Z|+HH:MM]"
-    ))
+    Err(TimeError::Invalid(s.to_string()))
 }
 
 fn open(path: &Path) -> Result<Reader<FileBytes>, InspectError> {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use abi_stable::std_types::{RResult, RStr};
 use hog_core::pipeline::{SinkHandle, StatStoreHandle};
-use hog_core::plugin::{self, LogLevel, Logger, PluginModuleRef};
+use hog_core::plugin::{self, LoadError, LogLevel, Logger, PluginError, PluginModuleRef};
 use serde_json::Value;
 
 use crate::config::{Config, PluginConfig};
@@ -14,13 +14,56 @@ use crate::config::{Config, PluginConfig};
 /// The file name of the stat store in the store directory.
 pub const STAT_FILE: &str = "hogstat.sqlite";
 
-/// A plugin that could not be found, loaded or created.
+/// A plugin that could not be found, loaded or created, with the entry of
+/// the configuration it is for (`stat_store`, `sink 'name'`).
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct PluginSetupError(String);
+pub enum PluginSetupError {
+    /// A built-in sink whose cargo feature was off in this build.
+    #[error("{what}: this hog was built without the '{kind}' sink (cargo feature sink-{kind})")]
+    NotBuilt {
+        /// The configuration entry.
+        what: String,
+        /// The sink's kind.
+        kind: String,
+    },
+    /// No built-in plugin has that kind.
+    #[error(
+        "{what}: there is no built-in plugin '{kind}' in this hog (built-in: {})",
+        BUILTINS.join(", ")
+    )]
+    Unknown {
+        /// The configuration entry.
+        what: String,
+        /// The kind asked for.
+        kind: String,
+    },
+    /// The plugin library cannot be loaded.
+    #[error("{what}: {source}")]
+    Load {
+        /// The configuration entry.
+        what: String,
+        /// Why not.
+        source: LoadError,
+    },
+    /// The entry names neither a built-in kind nor a plugin library.
+    #[error("{what}: no kind or plugin")]
+    Unconfigured {
+        /// The configuration entry.
+        what: String,
+    },
+    /// The plugin refused its options or could not start.
+    #[error("{what}: {source}")]
+    Create {
+        /// The configuration entry.
+        what: String,
+        /// What the plugin said.
+        source: PluginError,
+    },
+}
 
-/// The built-in plugin of `kind`, if this hog was built with it.
-fn builtin(kind: &str) -> Result<PluginModuleRef, String> {
+/// The built-in plugin of `kind` for the entry `what`, if this hog was
+/// built with it.
+fn builtin(what: &str, kind: &str) -> Result<PluginModuleRef, PluginSetupError> {
     match kind {
         #[cfg(feature = "store-sqlite")]
         "sqlite" => Ok(store_sqlite::module()),
@@ -30,13 +73,14 @@ fn builtin(kind: &str) -> Result<PluginModuleRef, String> {
         "tcp" => Ok(sink_tcp::module()),
         // Reached for the sinks whose cargo feature is off.
         #[allow(unreachable_patterns)]
-        "disk" | "tcp" => Err(format!(
-            "this hog was built without the '{kind}' sink (cargo feature sink-{kind})"
-        )),
-        other => Err(format!(
-            "there is no built-in plugin '{other}' in this hog (built-in: {})",
-            BUILTINS.join(", ")
-        )),
+        "disk" | "tcp" => Err(PluginSetupError::NotBuilt {
+            what: what.into(),
+            kind: kind.into(),
+        }),
+        _ => Err(PluginSetupError::Unknown {
+            what: what.into(),
+            kind: kind.into(),
+        }),
     }
 }
 
@@ -74,11 +118,13 @@ fn module(
     pc: &PluginConfig,
 ) -> Result<PluginModuleRef, PluginSetupError> {
     match (&pc.kind, &pc.plugin) {
-        (Some(kind), _) => builtin(kind).map_err(|e| PluginSetupError(format!("{what}: {e}"))),
+        (Some(kind), _) => builtin(what, kind),
         (None, Some(plugin)) => {
             let path = library_path(config, plugin);
-            let module =
-                plugin::load(&path).map_err(|e| PluginSetupError(format!("{what}: {e}")))?;
+            let module = plugin::load(&path).map_err(|source| PluginSetupError::Load {
+                what: what.to_string(),
+                source,
+            })?;
             tracing::info!(
                 "{what}: loaded plugin '{}' {} from {}",
                 module.name(),
@@ -87,7 +133,9 @@ fn module(
             );
             Ok(module)
         }
-        (None, None) => Err(PluginSetupError(format!("{what}: no kind or plugin"))),
+        (None, None) => Err(PluginSetupError::Unconfigured {
+            what: what.to_string(),
+        }),
     }
 }
 
@@ -110,7 +158,10 @@ pub fn stat_store(config: &Config) -> Result<(StatStoreHandle, PathBuf), PluginS
         RStr::from_str(&json),
         logger("stat_store"),
     ))
-    .map_err(|e| PluginSetupError(format!("stat_store: {e}")))?;
+    .map_err(|source| PluginSetupError::Create {
+        what: "stat_store".into(),
+        source,
+    })?;
     Ok((StatStoreHandle::new(store), shown))
 }
 
@@ -130,7 +181,10 @@ pub fn sinks(config: &Config) -> Result<Vec<Arc<SinkHandle>>, PluginSetupError> 
             }
             let json = Value::Object(options).to_string();
             let object = into_result((module.new_sink())(RStr::from_str(&json), logger(name)))
-                .map_err(|e| PluginSetupError(format!("{what}: {e}")))?;
+                .map_err(|source| PluginSetupError::Create {
+                    what: what.clone(),
+                    source,
+                })?;
             let on_error = pc.on_error.unwrap_or_default();
             Ok(Arc::new(
                 SinkHandle::new(name.clone(), object).with_on_error(on_error),

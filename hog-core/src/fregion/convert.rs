@@ -11,6 +11,7 @@ use std::io;
 
 use crate::types::Type;
 
+use super::error::LayoutError;
 use super::layout::{self, app_name, fileref_target, stored_type, Layout};
 use super::writer::Writer;
 
@@ -54,7 +55,7 @@ const UNROLL: usize = 64;
 
 impl RecordPlan {
     /// The plan for values of `wire` type.
-    pub fn new(wire: &Type) -> Result<Self, String> {
+    pub fn new(wire: &Type) -> Result<Self, LayoutError> {
         let stored = stored_type(wire)?;
         let layout = layout::layout(&stored)?;
         let mut steps = Vec::new();
@@ -183,7 +184,7 @@ fn push_copy(steps: &mut Vec<Step>, dst: u64, len: u64) {
     steps.push(Step::Copy { dst, len });
 }
 
-fn compile(wire: &Type, stored: &Type, dst: u64, steps: &mut Vec<Step>) -> Result<(), String> {
+fn compile(wire: &Type, stored: &Type, dst: u64, steps: &mut Vec<Step>) -> Result<(), LayoutError> {
     match (wire, stored) {
         (Type::Prim(..), _) => {
             let l = layout::layout(stored)?;
@@ -195,7 +196,7 @@ fn compile(wire: &Type, stored: &Type, dst: u64, steps: &mut Vec<Step>) -> Resul
         }
         (Type::Array(elem), _) => {
             let Some(Type::Array(stored_elem)) = fileref_target(stored) else {
-                return Err(format!("{stored} is not a stored array"));
+                return Err(LayoutError::NotStoredArray(stored.clone()));
             };
             let plan = RecordPlan {
                 steps: {
@@ -215,7 +216,7 @@ fn compile(wire: &Type, stored: &Type, dst: u64, steps: &mut Vec<Step>) -> Resul
         }
         (Type::FixedArray(elem, len), Type::FixedArray(stored_elem, _)) => {
             let Type::Size(n) = **len else {
-                return Err(format!("fixed array length {len} is not a number"));
+                return Err(LayoutError::ArrayLength((**len).clone()));
             };
             let l = layout::layout(stored_elem)?;
             let mut one = Vec::new();
@@ -264,7 +265,7 @@ fn compile(wire: &Type, stored: &Type, dst: u64, steps: &mut Vec<Step>) -> Resul
                 ctors: plans,
             });
         }
-        _ => return Err(format!("values of type {wire} cannot be stored")),
+        _ => return Err(LayoutError::NotStorable(wire.clone())),
     }
     Ok(())
 }

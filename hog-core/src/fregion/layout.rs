@@ -11,6 +11,8 @@
 
 use crate::types::{Ctor, Field, Type};
 
+use super::error::LayoutError;
+
 /// The field offset that means "not given" in a type description.
 pub const UNSET_OFFSET: u32 = u32::MAX;
 
@@ -152,7 +154,7 @@ pub fn fileref_target(ty: &Type) -> Option<&Type> {
 /// The stored type of a producer's wire type: strings and variable arrays
 /// become `[T]@?`, struct offsets are those of the stored layout; everything
 /// else is kept as it is.
-pub fn stored_type(wire: &Type) -> Result<Type, String> {
+pub fn stored_type(wire: &Type) -> Result<Type, LayoutError> {
     Ok(match wire {
         Type::Prim(..) => wire.clone(),
         Type::Array(elem) => fileref(Type::Array(Box::new(stored_type(elem)?))),
@@ -163,13 +165,13 @@ pub fn stored_type(wire: &Type) -> Result<Type, String> {
             for f in fields {
                 let ty = stored_type(&f.ty)?;
                 let l = layout(&ty)?;
-                at = align_up(at, l.align).ok_or("record too large")?;
+                at = align_up(at, l.align).ok_or(LayoutError::RecordTooLarge)?;
                 out.push(Field {
                     name: f.name.clone(),
-                    offset: u32::try_from(at).map_err(|_| "record too large")?,
+                    offset: u32::try_from(at).map_err(|_| LayoutError::RecordTooLarge)?,
                     ty,
                 });
-                at = at.checked_add(l.size).ok_or("record too large")?;
+                at = at.checked_add(l.size).ok_or(LayoutError::RecordTooLarge)?;
             }
             Type::Struct(out)
         }
@@ -183,47 +185,48 @@ pub fn stored_type(wire: &Type) -> Result<Type, String> {
                         ty: stored_type(&c.ty)?,
                     })
                 })
-                .collect::<Result<_, String>>()?,
+                .collect::<Result<_, LayoutError>>()?,
         ),
         Type::App(..) if matches!(app_name(wire), Some(("penum" | "fileref", _))) => wire.clone(),
-        other => return Err(format!("values of type {other} cannot be stored")),
+        other => return Err(LayoutError::NotStorable(other.clone())),
     })
 }
 
 /// The stored layout of `ty`.
-pub fn layout(ty: &Type) -> Result<Layout, String> {
+pub fn layout(ty: &Type) -> Result<Layout, LayoutError> {
     layout_at(ty, 0)
 }
 
 const MAX_EXPANSION: usize = 256;
 
-fn layout_at(ty: &Type, depth: usize) -> Result<Layout, String> {
+fn layout_at(ty: &Type, depth: usize) -> Result<Layout, LayoutError> {
     if depth > MAX_EXPANSION {
-        return Err("type nested too deeply".into());
+        return Err(LayoutError::TooDeep);
     }
     let fixed = |size, align| Ok(Layout { size, align });
     match ty {
         Type::Prim(name, None) => match prim_layout(name) {
             Some(l) => Ok(l),
-            None => Err(format!("unknown primitive type '{name}'")),
+            None => Err(LayoutError::UnknownPrimitive(name.clone())),
         },
         Type::Prim(_, Some(rep)) => layout_at(rep, depth + 1),
         Type::FixedArray(elem, len) => {
             let Type::Size(n) = **len else {
-                return Err(format!("fixed array length {len} is not a number"));
+                return Err(LayoutError::ArrayLength((**len).clone()));
             };
             let l = layout_at(elem, depth + 1)?;
-            let size = l.size.checked_mul(n).ok_or("fixed array too large")?;
+            let size = l.size.checked_mul(n).ok_or(LayoutError::ArrayTooLarge)?;
             fixed(size, l.align)
         }
         Type::Struct(fields) => {
             let (offsets, l) = struct_layout(fields, depth)?;
             for (f, at) in fields.iter().zip(offsets) {
                 if f.offset != UNSET_OFFSET && u64::from(f.offset) != at {
-                    return Err(format!(
-                        "field '{}' is recorded at offset {} but its layout puts it at {at}",
-                        f.name, f.offset
-                    ));
+                    return Err(LayoutError::Offset {
+                        field: f.name.clone(),
+                        recorded: f.offset,
+                        actual: at,
+                    });
                 }
             }
             Ok(l)
@@ -235,11 +238,9 @@ fn layout_at(ty: &Type, depth: usize) -> Result<Layout, String> {
             _ => layout_at(&expand(f, args)?, depth + 1),
         },
         Type::Recursive(_, body) => layout_at(body, depth + 1),
-        Type::Array(_) => Err(format!(
-            "{ty} cannot be stored inline (only behind a file reference)"
-        )),
-        Type::Var(v) => Err(format!("unresolved type variable '{v}'")),
-        Type::Size(_) | Type::Abs(..) => Err(format!("{ty} is not a value type")),
+        Type::Array(_) => Err(LayoutError::NotInline(ty.clone())),
+        Type::Var(v) => Err(LayoutError::Unresolved(v.clone())),
+        Type::Size(_) | Type::Abs(..) => Err(LayoutError::NotValue(ty.clone())),
     }
 }
 
@@ -257,52 +258,52 @@ fn prim_layout(name: &str) -> Option<Layout> {
 }
 
 /// Field offsets and layout of a struct.
-pub fn struct_layout(fields: &[Field], depth: usize) -> Result<(Vec<u64>, Layout), String> {
+pub fn struct_layout(fields: &[Field], depth: usize) -> Result<(Vec<u64>, Layout), LayoutError> {
     let mut offsets = Vec::with_capacity(fields.len());
     let (mut at, mut align) = (0u64, 1u64);
     for f in fields {
         let l = layout_at(&f.ty, depth + 1)?;
-        at = align_up(at, l.align).ok_or("record too large")?;
+        at = align_up(at, l.align).ok_or(LayoutError::RecordTooLarge)?;
         offsets.push(at);
-        at = at.checked_add(l.size).ok_or("record too large")?;
+        at = at.checked_add(l.size).ok_or(LayoutError::RecordTooLarge)?;
         align = align.max(l.align);
     }
-    let size = align_up(at, align).ok_or("record too large")?;
+    let size = align_up(at, align).ok_or(LayoutError::RecordTooLarge)?;
     Ok((offsets, Layout { size, align }))
 }
 
 /// Payload offset and layout of a variant.
-pub fn variant_layout(ctors: &[Ctor], depth: usize) -> Result<(u64, Layout), String> {
+pub fn variant_layout(ctors: &[Ctor], depth: usize) -> Result<(u64, Layout), LayoutError> {
     let (mut size, mut align) = (0u64, 4u64);
     for c in ctors {
         let l = layout_at(&c.ty, depth + 1)?;
         size = size.max(l.size);
         align = align.max(l.align);
     }
-    let payload = align_up(4, align).ok_or("variant too large")?;
+    let payload = align_up(4, align).ok_or(LayoutError::VariantTooLarge)?;
     let total = payload
         .checked_add(size)
         .and_then(|s| align_up(s, align))
-        .ok_or("variant too large")?;
+        .ok_or(LayoutError::VariantTooLarge)?;
     Ok((payload, Layout { size: total, align }))
 }
 
 /// Applies a type function given as a primitive's representation
 /// (`Prim(name, Abs(params, body))` applied to `args`).
-pub fn expand(f: &Type, args: &[Type]) -> Result<Type, String> {
+pub fn expand(f: &Type, args: &[Type]) -> Result<Type, LayoutError> {
     match f {
         Type::Prim(name, Some(rep)) => match &**rep {
             Type::Abs(params, body) if params.len() == args.len() => {
                 Ok(substitute(body, params, args))
             }
-            Type::Abs(params, _) => Err(format!(
-                "{name} takes {} type arguments, given {}",
-                params.len(),
-                args.len()
-            )),
-            _ => Err(format!("{name} is not a type function")),
+            Type::Abs(params, _) => Err(LayoutError::Arity {
+                name: name.clone(),
+                params: params.len(),
+                args: args.len(),
+            }),
+            _ => Err(LayoutError::NotFunction(name.clone())),
         },
-        other => Err(format!("unsupported type application of {other}")),
+        other => Err(LayoutError::Application(other.clone())),
     }
 }
 

@@ -33,7 +33,7 @@ pub use append::SeriesAppender;
 pub use convert::RecordPlan;
 pub use cseq::{CSeqType, CSeries};
 pub use env::Binding;
-pub use error::{FormatError, ReadError};
+pub use error::{FormatError, LayoutError, ReadError, SeriesTypeError};
 pub use layout::{stored_type, Layout};
 pub use reader::{BindingKind, FileBytes, Reader, Series, SeriesIter};
 pub use series::{BatchOrder, SeriesType};

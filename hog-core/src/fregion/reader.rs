@@ -110,10 +110,11 @@ impl<B: AsRef<[u8]>> Reader<B> {
         let Some(ty) = b.ty.as_ref().filter(|_| !b.name.starts_with('.')) else {
             return Ok(BindingKind::Internal);
         };
-        let bad = |e: String| FormatError::new(b.record_at, format!("'{}': {e}", b.name));
+        let bad =
+            |e: &dyn std::fmt::Display| FormatError::new(b.record_at, format!("'{}': {e}", b.name));
         match (SeriesType::of(ty), CSeqType::of(ty)) {
-            (Some(s), _) => s.map(BindingKind::Series).map_err(bad),
-            (_, Some(c)) => c.map(BindingKind::Compressed).map_err(bad),
+            (Some(s), _) => s.map(BindingKind::Series).map_err(|e| bad(&e)),
+            (_, Some(c)) => c.map(BindingKind::Compressed).map_err(|e| bad(&e)),
             (None, None) => Ok(BindingKind::Value(ty)),
         }
     }

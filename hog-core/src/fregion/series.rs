@@ -14,7 +14,7 @@ use std::collections::HashSet;
 
 use crate::types::Type;
 
-use super::error::{u32_at, u64_at, FormatError};
+use super::error::{u32_at, u64_at, FormatError, SeriesTypeError};
 use super::layout::{self, app_name, Layout};
 
 /// Size of a list node.
@@ -45,21 +45,19 @@ pub struct SeriesType {
 impl SeriesType {
     /// Recognises `fseq T n`: `None` if `ty` is not a series, an error if it
     /// is one that cannot be read.
-    pub fn of(ty: &Type) -> Option<Result<SeriesType, String>> {
+    pub fn of(ty: &Type) -> Option<Result<SeriesType, SeriesTypeError>> {
         match app_name(ty) {
             Some(("fseq", args)) => Some(Self::parse(ty, args)),
             _ => None,
         }
     }
 
-    fn parse(ty: &Type, args: &[Type]) -> Result<SeriesType, String> {
+    fn parse(ty: &Type, args: &[Type]) -> Result<SeriesType, SeriesTypeError> {
         let [elem, Type::Size(capacity)] = args else {
-            return Err(format!(
-                "{ty}: a series takes an element type and a batch size"
-            ));
+            return Err(SeriesTypeError::Arguments(ty.clone()));
         };
         if *capacity == 0 {
-            return Err(format!("{ty}: batch size 0"));
+            return Err(SeriesTypeError::EmptyBatch(ty.clone()));
         }
         let elem_layout = layout::layout(elem)?;
         let order = match ty {

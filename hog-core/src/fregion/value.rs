@@ -14,8 +14,8 @@ const MAX_EMPTY_ELEMENTS: u64 = 1 << 20;
 /// Deepest nesting of values followed.
 const MAX_DEPTH: usize = 256;
 
-fn err(at: u64, what: impl Into<String>) -> FormatError {
-    FormatError::new(at, what)
+fn err(at: u64, what: impl ToString) -> FormatError {
+    FormatError::new(at, what.to_string())
 }
 
 /// The layout of `ty`, as a format error at `at`.

@@ -16,6 +16,7 @@
 
 use crate::pipeline::Batch;
 use crate::plugin::SourceCursor;
+use crate::types::DecodeError;
 
 use super::ring::{state, Ring};
 
@@ -49,14 +50,26 @@ pub enum DrainError {
         /// What is wrong with it.
         why: &'static str,
     },
-    /// A committed transaction does not decode.
+    /// A transaction cannot be taken from the ring.
     #[error("transaction {seq}: {why}")]
     Transaction {
         /// Its sequence number.
         seq: u64,
         /// What is wrong with it.
-        why: String,
+        #[source]
+        why: TransactionFault,
     },
+}
+
+/// What is wrong with a transaction in a ring.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransactionFault {
+    /// It grew past [`MAX_TRANSACTION`] bytes without a commit.
+    #[error("larger than {MAX_TRANSACTION} bytes without a commit")]
+    Unbounded,
+    /// It was committed, and a record of it does not decode.
+    #[error(transparent)]
+    Record(#[from] DecodeError),
 }
 
 /// Reassembly state of one ring.
@@ -134,7 +147,7 @@ impl Drain {
         ring: &Ring<'_>,
         batch: &mut Batch,
         max_bytes: usize,
-        check: impl Fn(&[u8]) -> Result<(), String>,
+        check: impl Fn(&[u8]) -> Result<(), DecodeError>,
     ) -> Result<Stop, DrainError> {
         let wi = ring.wi();
         while self.cursor != wi {
@@ -163,7 +176,7 @@ impl Drain {
             } else if self.pending.len() + footer.used > MAX_TRANSACTION {
                 return Err(DrainError::Transaction {
                     seq: self.next_seq,
-                    why: format!("larger than {MAX_TRANSACTION} bytes without a commit"),
+                    why: TransactionFault::Unbounded,
                 });
             } else {
                 ring.copy_payload(slot, footer.used, &mut self.pending);
@@ -172,9 +185,9 @@ impl Drain {
             match footer.state {
                 state::CONT => continue,
                 state::COMMIT if !self.discarding => {
-                    check(&self.pending).map_err(|why| DrainError::Transaction {
+                    check(&self.pending).map_err(|e| DrainError::Transaction {
                         seq: self.next_seq,
-                        why,
+                        why: e.into(),
                     })?;
                     batch.push(&self.pending);
                     self.next_seq += 1;

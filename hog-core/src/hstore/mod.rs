@@ -12,7 +12,7 @@ pub mod meta;
 pub mod region;
 pub mod registration;
 
-pub use drain::{Drain, DrainError, Stop};
+pub use drain::{Drain, DrainError, Stop, TransactionFault};
 pub use hstore_shm::ring;
 pub use hstore_shm::{page_size, Footer, Ring, WaitPolicy};
 pub use lock::{GroupLock, LockError};

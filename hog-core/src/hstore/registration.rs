@@ -99,11 +99,25 @@ pub fn bind(dir: &Path, group: &str) -> std::io::Result<UnixListener> {
     UnixListener::bind(&path)
 }
 
+/// Why hog stopped reading a registration connection (other than EOF).
+#[derive(Debug, thiserror::Error)]
+pub enum RegistrationError {
+    /// Reading the socket failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// The producer speaks another version of the protocol.
+    #[error(
+        "disconnected client due to version mismatch: it speaks {0:#x}, hog {HSTORE_VERSION:#x}"
+    )]
+    Version(u32),
+}
+
 /// Reads one connection's registrations into `events` until it closes.
 pub async fn serve(mut stream: UnixStream, group: String, conn: u64, events: mpsc::Sender<Event>) {
     let why = read_registrations(&mut stream, &group, conn, &events)
         .await
-        .err();
+        .err()
+        .map(|e| e.to_string());
     let _ = events.send(Event::Closed { conn, why }).await;
 }
 
@@ -112,19 +126,17 @@ async fn read_registrations(
     group: &str,
     conn: u64,
     events: &mpsc::Sender<Event>,
-) -> Result<(), String> {
+) -> Result<(), RegistrationError> {
     let mut version = [0u8; 4];
     if let Err(e) = stream.read_exact(&mut version).await {
         return match e.kind() {
             std::io::ErrorKind::UnexpectedEof => Ok(()),
-            _ => Err(e.to_string()),
+            _ => Err(e.into()),
         };
     }
     let version = u32::from_le_bytes(version);
     if version != HSTORE_VERSION {
-        return Err(format!(
-            "disconnected client due to version mismatch: it speaks {version:#x}, hog {HSTORE_VERSION:#x}"
-        ));
+        return Err(RegistrationError::Version(version));
     }
     loop {
         let mut message = [0u8; 17];
@@ -144,7 +156,7 @@ async fn read_registrations(
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
         }
     }
 }

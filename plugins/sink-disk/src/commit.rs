@@ -21,6 +21,8 @@ use std::io;
 use hog_core::fregion::cseq::CSeqPosition;
 use hog_core::fregion::{Reader, Writer};
 
+use crate::error::CommitError;
+
 /// Name of the binding of the commit cell.
 pub const COMMIT_BINDING: &str = ".hog.commit";
 
@@ -103,18 +105,18 @@ impl CommitRecord {
 
     /// Decodes the record block at `at` of `bytes`; returns it with its
     /// capacity and sibling block.
-    fn decode(bytes: &[u8], at: u64) -> Result<(CommitRecord, u64, u64), String> {
-        let get = |off: u64| -> Result<u64, String> {
+    fn decode(bytes: &[u8], at: u64) -> Result<(CommitRecord, u64, u64), CommitError> {
+        let get = |off: u64| -> Result<u64, CommitError> {
             let s = at
                 .checked_add(off)
                 .and_then(|a| bytes.get(a as usize..a as usize + 8))
-                .ok_or_else(|| format!("commit record at {at} runs past the end of the file"))?;
+                .ok_or(CommitError::PastEnd(at))?;
             Ok(u64::from_le_bytes(s.try_into().expect("8 bytes")))
         };
         let header = match get(0)? {
             MAGIC => HEADER as u64,
             MAGIC_V1 => HEADER_V1 as u64,
-            _ => return Err(format!("no commit record at {at}")),
+            _ => return Err(CommitError::Missing(at)),
         };
         let body = get(56)?;
         let total = header
@@ -123,15 +125,15 @@ impl CommitRecord {
                 at.checked_add(t + 8)
                     .is_some_and(|e| e <= bytes.len() as u64)
             })
-            .ok_or_else(|| format!("commit record at {at} runs past the end of the file"))?;
+            .ok_or(CommitError::PastEnd(at))?;
         let block = &bytes[at as usize..(at + total) as usize];
         if fnv1a(block) != get(total)? {
-            return Err(format!("commit record at {at} is damaged (checksum)"));
+            return Err(CommitError::Checksum(at));
         }
         let (series_n, streams_n) = (get(40)?, get(48)?);
         let coded_n = if header == HEADER as u64 { get(64)? } else { 0 };
         if series_n > body / 24 || streams_n > body / 16 || coded_n > body / CODED_ENTRY {
-            return Err(format!("commit record at {at} has impossible counts"));
+            return Err(CommitError::Counts(at));
         }
         let mut rec = CommitRecord {
             generation: get(8)?,
@@ -155,7 +157,7 @@ impl CommitRecord {
                 .and_then(|start| total.checked_sub(start))
                 .is_none_or(|room| len > room)
             {
-                return Err(format!("commit record at {at} has a key past its end"));
+                return Err(CommitError::KeyPastEnd(at));
             }
             let key = &block[(off + 16) as usize..(off + 16 + len) as usize];
             rec.streams
@@ -164,7 +166,7 @@ impl CommitRecord {
         }
         for _ in 0..coded_n {
             if off + CODED_ENTRY > total {
-                return Err(format!("commit record at {at} has a series past its end"));
+                return Err(CommitError::SeriesPastEnd(at));
             }
             let (a, b) = (get(off + 32)?, get(off + 40)?);
             let pos = CSeqPosition {
@@ -190,12 +192,12 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// The commit record of a file opened for reading, if it has one.
-pub fn read_marks<B: AsRef<[u8]>>(reader: &Reader<B>) -> Option<Result<CommitRecord, String>> {
+pub fn read_marks<B: AsRef<[u8]>>(reader: &Reader<B>) -> Option<Result<CommitRecord, CommitError>> {
     let b = reader.binding(COMMIT_BINDING)?;
     let bytes = reader.bytes();
     let cell = bytes.get(b.offset as usize..b.offset as usize + 8);
     Some(match cell {
-        None => Err("commit cell past the end of the file".into()),
+        None => Err(CommitError::CellPastEnd),
         Some(cell) => {
             let at = u64::from_le_bytes(cell.try_into().expect("8 bytes"));
             CommitRecord::decode(bytes, at).map(|(r, _, _)| r)
@@ -238,12 +240,12 @@ impl CommitCell {
     }
 
     /// The cell of a file written before, with its current record.
-    pub(crate) fn load(w: &Writer) -> Option<Result<(CommitCell, CommitRecord), String>> {
+    pub(crate) fn load(w: &Writer) -> Option<Result<(CommitCell, CommitRecord), CommitError>> {
         let b = w.binding(COMMIT_BINDING)?;
         let cell = b.offset;
         let bytes = w.bytes();
         if cell.checked_add(8).is_none_or(|e| e > bytes.len() as u64) {
-            return Some(Err("commit cell past the end of the file".into()));
+            return Some(Err(CommitError::CellPastEnd));
         }
         let current = w.read_u64(cell);
         Some(
@@ -252,7 +254,7 @@ impl CommitCell {
                     .checked_add(capacity)
                     .is_some_and(|e| e <= bytes.len() as u64 && other.is_multiple_of(8));
                 if !sibling_ok {
-                    return Err("commit record's sibling block is outside the file".into());
+                    return Err(CommitError::Sibling);
                 }
                 Ok((
                     CommitCell {

@@ -14,6 +14,7 @@ use hog_core::plugin::{CommitMethod, Statement};
 use hog_core::types::{Ctor, Field, Type};
 
 use crate::commit::{read_marks, CommitCell, CommitRecord, SeriesPosition};
+use crate::error::{FileError, FileFault, StreamError};
 use crate::naming;
 
 /// Stream keys with their marks.
@@ -51,22 +52,32 @@ impl Schema {
         commit: CommitMethod,
         statements: &[Statement],
         compress: bool,
-    ) -> Result<Schema, String> {
+    ) -> Result<Schema, StreamError> {
         let mut plans = Vec::with_capacity(statements.len());
         let mut ctors = Vec::with_capacity(statements.len());
         for s in statements {
-            let wire = Type::decode(&s.type_desc)
-                .map_err(|e| format!("statement '{}': type description {e}", s.name))?;
-            let at = |e: String| format!("statement '{}': {e}", s.name);
+            let statement = || s.name.to_string();
+            let wire =
+                Type::decode(&s.type_desc).map_err(|source| StreamError::TypeDescription {
+                    statement: statement(),
+                    source,
+                })?;
             if compress {
-                let ty = cseq::cseq_type(&wire, HOG_BATCH).map_err(at)?;
+                let compressed = |source| StreamError::Compressed {
+                    statement: statement(),
+                    source,
+                };
+                let ty = cseq::cseq_type(&wire, HOG_BATCH).map_err(compressed)?;
                 CSeqType::of(&ty)
                     .expect("a compressed series")
-                    .map_err(at)?;
+                    .map_err(compressed)?;
                 plans.push((s.id, Plan::Coded, ty));
                 continue;
             }
-            let plan = RecordPlan::new(&wire).map_err(at)?;
+            let plan = RecordPlan::new(&wire).map_err(|source| StreamError::Stored {
+                statement: statement(),
+                source,
+            })?;
             ctors.push(Ctor {
                 name: s.name.to_string(),
                 id: s.id,
@@ -262,80 +273,74 @@ impl LogFile {
     /// Opens the existing file at `path` to append to it. A file left by a
     /// killed hog is rolled back to its last commit; a file without a
     /// commit record (written by the C++ hog) gets one.
-    pub(crate) fn open(path: &Path, prefix: &Path, schema: Schema) -> Result<LogFile, String> {
-        let at = |e: io::Error| format!("{}: {e}", path.display());
-        let mut w = Writer::open(path).map_err(at)?;
+    pub(crate) fn open(path: &Path, prefix: &Path, schema: Schema) -> Result<LogFile, FileError> {
+        Self::reopen(path, prefix, schema).map_err(FileError::at(path))
+    }
+
+    /// [`open`](Self::open), with errors that leave the file to the caller.
+    fn reopen(path: &Path, prefix: &Path, schema: Schema) -> Result<LogFile, FileFault> {
+        let mut w = Writer::open(path)?;
         w.lock().map_err(|e| {
             if e.kind() == io::ErrorKind::WouldBlock {
-                format!("{}: another process is writing it", path.display())
+                FileFault::Busy
             } else {
-                at(e)
+                FileFault::Io(e)
             }
         })?;
-        {
-            let r = Reader::new(w.bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
-            if !schema.matches(&r) {
-                return Err(format!(
-                    "{}: its series do not match the stream's statements",
-                    path.display()
-                ));
-            }
+        if !schema.matches(&Reader::new(w.bytes())?) {
+            return Err(FileFault::Mismatch);
         }
         let compressed = schema.order.is_none();
         let (cell, record, fresh) = match CommitCell::load(&w) {
-            Some(Ok((cell, record))) => (cell, record, false),
-            Some(Err(e)) => return Err(format!("{}: {e}", path.display())),
-            None if compressed => {
-                // The C++ hog never appends to its -z files either.
-                return Err(format!(
-                    "{}: a compressed file another hog wrote is not appended to",
-                    path.display()
-                ));
+            Some(loaded) => {
+                let (cell, record) = loaded?;
+                (cell, record, false)
             }
+            // The C++ hog never appends to its -z files either.
+            None if compressed => return Err(FileFault::Foreign),
             None => {
-                let cell = CommitCell::create(&mut w, &CommitRecord::default()).map_err(at)?;
+                let cell = CommitCell::create(&mut w, &CommitRecord::default())?;
                 (cell, CommitRecord::default(), true)
             }
         };
-        let in_file = |e: String| format!("{}: {e}", path.display());
-        let series_of = |w: &mut Writer, name: &str| -> Result<SeriesAppender, String> {
+        let series_of = |w: &mut Writer, name: &str| -> Result<SeriesAppender, FileFault> {
             let b = w
                 .binding(name)
-                .ok_or_else(|| format!("no series '{name}'"))?;
+                .ok_or_else(|| FileFault::NoSeries(name.to_string()))?;
             let ty = b.ty.as_ref().and_then(SeriesType::of);
-            let ty = ty.ok_or_else(|| format!("'{name}' is not a series"))??;
+            let ty = ty.ok_or_else(|| FileFault::NotSeries(name.to_string()))??;
             let root = b.offset;
-            SeriesAppender::open(w, root, ty).map_err(|e| format!("series '{name}': {e}"))
+            SeriesAppender::open(w, root, ty).map_err(FileFault::series(name))
         };
-        let coded_of = |w: &mut Writer, name: &str| -> Result<CSeqAppender, String> {
+        let coded_of = |w: &mut Writer, name: &str| -> Result<CSeqAppender, FileFault> {
             let b = w
                 .binding(name)
-                .ok_or_else(|| format!("no series '{name}'"))?;
+                .ok_or_else(|| FileFault::NoSeries(name.to_string()))?;
             let ty = b.ty.as_ref().and_then(CSeqType::of);
-            let ty = ty.ok_or_else(|| format!("'{name}' is not a compressed series"))??;
+            let ty = ty.ok_or_else(|| FileFault::NotCompressed(name.to_string()))??;
             let root = b.offset;
             // A clean file's batches are ended; a killed writer's are taken
             // back to its last commit.
             let how = match record.coded.iter().find(|(r, _)| *r == root) {
                 _ if record.clean => Resume::Ended,
                 Some(&(_, pos)) => Resume::At(pos),
-                None => return Err(format!("no commit position for '{name}'")),
+                None => return Err(FileFault::NoPosition(name.to_string())),
             };
-            CSeqAppender::open(w, root, ty, how).map_err(|e| format!("series '{name}': {e}"))
+            CSeqAppender::open(w, root, ty, how).map_err(FileFault::series(name))
         };
         let mut outs: Vec<Option<Out>> = Vec::new();
         for (s, (id, plan, _)) in schema.statements.iter().zip(&schema.plans) {
             let out = match plan {
                 Plan::Raw(plan) => Out::Raw {
-                    series: series_of(&mut w, &s.name).map_err(in_file)?,
+                    series: series_of(&mut w, &s.name)?,
                     plan: plan.clone(),
                 },
-                Plan::Coded => Out::Coded(coded_of(&mut w, &s.name).map_err(in_file)?),
+                Plan::Coded => Out::Coded(coded_of(&mut w, &s.name)?),
             };
             place(&mut outs, *id, out);
         }
         let order = match &schema.order {
-            Some((name, _)) => Some(series_of(&mut w, name).map_err(in_file)?),
+            Some((name, _)) => Some(series_of(&mut w, name)?),
             None => None,
         };
         let mut file = LogFile {
@@ -352,9 +357,9 @@ impl LogFile {
             scratch: Vec::new(),
         };
         if !fresh && !record.clean {
-            file.rollback().map_err(at)?;
+            file.rollback()?;
         }
-        file.commit(false).map_err(at)?;
+        file.commit(false)?;
         Ok(file)
     }
 
@@ -636,11 +641,11 @@ fn string(w: &mut Writer, bytes: &[u8]) -> io::Result<u64> {
 
 /// The mark of `key` in the file at `path` and whether the file was closed
 /// cleanly, if it holds that stream.
-pub(crate) fn find_mark(path: &Path, key: &str) -> Result<Option<(u64, bool)>, String> {
-    let r = Reader::open(path).map_err(|e| e.to_string())?;
+pub(crate) fn find_mark(path: &Path, key: &str) -> Result<Option<(u64, bool)>, FileError> {
+    let r = Reader::open(path)?;
     match read_marks(&r) {
         None => Ok(None),
-        Some(Err(e)) => Err(format!("{}: {e}", path.display())),
+        Some(Err(e)) => Err(FileError::at(path)(e.into())),
         Some(Ok(record)) => Ok(record.mark(key).map(|m| (m, record.clean))),
     }
 }

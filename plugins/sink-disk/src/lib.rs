@@ -28,12 +28,14 @@
 // unsafe, and adds a static abi_stable generates without docs.
 
 mod commit;
+mod error;
 mod file;
 mod naming;
 mod options;
 mod sink;
 
 pub use commit::{read_marks, CommitRecord, COMMIT_BINDING};
+pub use error::CommitError;
 pub use naming::{instantiate, stream_key};
 pub use options::Options;
 pub use sink::DiskSink;

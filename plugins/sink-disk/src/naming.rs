@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use hog_core::plugin::StreamInfo;
 
+use crate::error::StreamError;
+
 pub use hog_core::paths::instantiate_at_ns as instantiate;
 
 /// The identity of a stream inside files: group, region and start time
@@ -23,12 +25,9 @@ pub fn stream_key(stream: &StreamInfo) -> String {
 }
 
 /// Refuses group names that cannot be a path component.
-pub(crate) fn check_group(group: &str) -> Result<(), String> {
+pub(crate) fn check_group(group: &str) -> Result<(), StreamError> {
     if group.is_empty() || group.starts_with('.') || group.contains('/') || group.contains('\0') {
-        Err(format!(
-            "group name '{}' cannot name a directory (empty, starts with '.', or holds '/' or NUL)",
-            group.escape_debug()
-        ))
+        Err(StreamError::Group(group.to_string()))
     } else {
         Ok(())
     }

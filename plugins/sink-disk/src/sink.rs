@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use hog_core::plugin::{BatchRef, Counter, Logger, PluginError, Sink, SinkStats, StreamInfo};
 
+use crate::error::FileError;
 use crate::file::{self, LogFile, Schema};
 use crate::naming::{self, instantiate, stream_key};
 use crate::options::{Options, Settings};
@@ -111,7 +112,12 @@ impl DiskSink {
         best.map(|(mark, _, _, path)| (path, mark))
     }
 
-    fn open_file(&mut self, path: &Path, prefix: &Path, schema: Schema) -> Result<usize, String> {
+    fn open_file(
+        &mut self,
+        path: &Path,
+        prefix: &Path,
+        schema: Schema,
+    ) -> Result<usize, FileError> {
         if let Some((i, _)) = self.open_files().find(|(_, f)| f.path() == path) {
             return Ok(i);
         }
@@ -188,7 +194,7 @@ impl Sink for DiskSink {
         if let Some(open) = self.streams.get(&stream.id) {
             return Ok(open.mark);
         }
-        naming::check_group(&stream.group).map_err(PluginError::state)?;
+        naming::check_group(&stream.group).map_err(|e| PluginError::state(e.to_string()))?;
         let schema = Schema::new(stream.commit, &stream.statements, self.settings.compress)
             .map_err(|e| PluginError::state(format!("stream of group '{}': {e}", stream.group)))?;
         let key = stream_key(stream);
@@ -204,7 +210,7 @@ impl Sink for DiskSink {
             if let Some((path, _)) = self.find_resumed(&prefix, &key) {
                 let i = self
                     .open_file(&path, &prefix, schema.clone())
-                    .map_err(PluginError::state)?;
+                    .map_err(|e| PluginError::state(e.to_string()))?;
                 placed = Some(i);
             }
         }

@@ -22,6 +22,7 @@
 //! ```
 
 #![warn(missing_docs, unreachable_pub, unsafe_op_in_unsafe_fn)]
+mod error;
 mod link;
 mod net;
 mod options;

@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use hog_core::wire::legacy::{self, Init};
 use hog_core::wire::v2::{self, Client, Codec, Hello, Negotiated, SegmentFrame};
 
+use crate::error::LinkError;
 use crate::net::Destination;
 use crate::options::Options;
 use crate::spool::{Segment, Spool};
@@ -70,7 +71,7 @@ pub(crate) fn connect(
     c: &Connect<'_>,
     learned: &mut Learned,
     end_only: bool,
-) -> Result<Option<Link>, String> {
+) -> Result<Option<Link>, LinkError> {
     use crate::options::Protocol;
     let (spool, dest, options, live) = (c.spool, c.dest, c.options, c.live);
     if end_only && (dest.protocol == Protocol::Hobbes || *learned == Learned::Hobbes) {
@@ -80,20 +81,18 @@ pub(crate) fn connect(
     if dest.protocol == Protocol::Hobbes || *learned == Learned::Hobbes {
         return hobbes_handshake(tcp, spool, dest).map(Some);
     }
-    match v2::negotiate(tcp, &dest.v2).map_err(|e| format!("handshake: {e}"))? {
+    match v2::negotiate(tcp, &dest.v2).map_err(LinkError::Handshake)? {
         Negotiated::V2(mut client) => {
             dest.learned_hobbes(false);
             let mark = client
                 .hello(&hello(spool, c.origin))
-                .map_err(|e| format!("handshake: {e}"))?;
+                .map_err(LinkError::Handshake)?;
             Ok(Some(Link::V2 {
                 client: Box::new(client),
                 mark,
             }))
         }
-        Negotiated::Legacy(why) if dest.v2_only() => Err(format!(
-            "handshake: {why}: the destination does not speak v2, which this sink requires for it (protocol = \"v2\", TLS or a token)"
-        )),
+        Negotiated::Legacy(why) if dest.v2_only() => Err(LinkError::NotV2(why)),
         Negotiated::Legacy(why) => {
             c.logger.info(&format!(
                 "{} (group {}): {why}; speaking the hobbes protocol to it",
@@ -131,12 +130,12 @@ fn hobbes_handshake(
     mut tcp: TcpStream,
     spool: &Spool,
     dest: &Arc<Destination>,
-) -> Result<Link, String> {
+) -> Result<Link, LinkError> {
     let turn = dest.hobbes_turn();
     legacy::write_frame(&mut tcp, spool.group.as_bytes())
         .and_then(|_| legacy::write_frame(&mut tcp, &spool.init))
-        .map_err(|e| format!("handshake: {e}"))?;
-    legacy::read_ack(&mut tcp).map_err(|e| format!("handshake: {e}"))?;
+        .map_err(|e| LinkError::Handshake(e.into()))?;
+    legacy::read_ack(&mut tcp).map_err(LinkError::Handshake)?;
     drop(turn);
     Ok(Link::Hobbes(tcp, Arc::clone(dest)))
 }
@@ -156,7 +155,7 @@ impl Link {
         spool: &Spool,
         seg: &Segment,
         options: &Options,
-    ) -> Result<Sent, String> {
+    ) -> Result<Sent, LinkError> {
         match self {
             Link::Hobbes(tcp, dest) => {
                 let bytes = read(spool, seg)?;
@@ -166,10 +165,9 @@ impl Link {
                         .compress(&decompress(codec, &bytes, seg)?, options.compression as i32),
                 };
                 let _turn = dest.hobbes_turn();
-                legacy::write_frame(tcp, &gz).map_err(|e| format!("sending: {e}"))?;
-                tcp.flush().map_err(|e| e.to_string())?;
-                legacy::read_ack(tcp)
-                    .map_err(|e| format!("waiting for the acknowledgement: {e}"))?;
+                legacy::write_frame(tcp, &gz).map_err(LinkError::Send)?;
+                tcp.flush()?;
+                legacy::read_ack(tcp).map_err(LinkError::Ack)?;
                 Ok(Sent::Whole)
             }
             Link::V2 { client, mark } => {
@@ -177,10 +175,10 @@ impl Link {
                     return Ok(Sent::Whole);
                 }
                 if seg.first_seq > *mark {
-                    return Err(format!(
-                        "the destination holds this stream only up to transaction {mark}, but the spool starts at {}: transactions {mark}..{} were acknowledged earlier and are no longer spooled (was the receiver's data reset?); cannot resend them",
-                        seg.first_seq, seg.first_seq
-                    ));
+                    return Err(LinkError::Lost {
+                        mark: *mark,
+                        first: seg.first_seq,
+                    });
                 }
                 let bytes = read(spool, seg)?;
                 let (first, payload, codec) = if *mark > seg.first_seq || !client.accepts(seg.codec)
@@ -188,10 +186,13 @@ impl Link {
                     let codec = [seg.codec, Codec::Zstd, Codec::Gzip, Codec::None]
                         .into_iter()
                         .find(|c| client.accepts(*c))
-                        .ok_or("the receiver accepts none of this hog's codecs")?;
+                        .ok_or(LinkError::NoCodec)?;
                     let whole = decompress(seg.codec, &bytes, seg)?;
                     let rest = v2::segment::skip_transactions(&whole, *mark - seg.first_seq)
-                        .map_err(|e| format!("spooled segment {}: {e}", seg.index))?;
+                        .map_err(|source| LinkError::Skip {
+                            index: seg.index,
+                            source,
+                        })?;
                     let level = spool.compression.level(codec);
                     (*mark, codec.compress(rest, level), codec)
                 } else {
@@ -200,11 +201,16 @@ impl Link {
                 let frame = SegmentFrame::new(first, seg.end_seq() - first, codec, &payload);
                 let acked = client
                     .send_segment(&frame)
-                    .map_err(|e| format!("segment {}..{}: {e}", first, seg.end_seq()))?;
+                    .map_err(|source| LinkError::Segment {
+                        first,
+                        end: seg.end_seq(),
+                        source,
+                    })?;
                 if acked < *mark {
-                    return Err(format!(
-                        "the receiver's mark went back from {mark} to {acked}"
-                    ));
+                    return Err(LinkError::MarkBack {
+                        from: *mark,
+                        to: acked,
+                    });
                 }
                 let progress = acked > *mark;
                 *mark = acked;
@@ -213,10 +219,10 @@ impl Link {
                 } else if progress {
                     Ok(Sent::Part)
                 } else {
-                    Err(format!(
-                        "the receiver took none of transactions {first}..{}",
-                        seg.end_seq()
-                    ))
+                    Err(LinkError::NoProgress {
+                        first,
+                        end: seg.end_seq(),
+                    })
                 }
             }
         }
@@ -225,54 +231,51 @@ impl Link {
     /// Tells a v2 destination the stream ended after `end_seq`
     /// transactions; `Ok(false)` if it holds fewer and there is nothing
     /// left to send it.
-    pub(crate) fn end(&mut self, end_seq: u64) -> Result<bool, String> {
+    pub(crate) fn end(&mut self, end_seq: u64) -> Result<bool, LinkError> {
         match self {
             Link::Hobbes(..) => Ok(true),
             Link::V2 { mark, .. } if *mark < end_seq => Ok(false),
             Link::V2 { client, mark } => {
-                *mark = client
-                    .end(end_seq)
-                    .map_err(|e| format!("end of stream: {e}"))?;
+                *mark = client.end(end_seq).map_err(LinkError::End)?;
                 Ok(true)
             }
         }
     }
 }
 
-fn read(spool: &Spool, seg: &Segment) -> Result<Vec<u8>, String> {
+fn read(spool: &Spool, seg: &Segment) -> Result<Vec<u8>, LinkError> {
     spool
         .read_segment(seg)
-        .map_err(|e| format!("cannot read segment {}: {e}", seg.index))
+        .map_err(|source| LinkError::ReadSegment {
+            index: seg.index,
+            source,
+        })
 }
 
-fn decompress(codec: Codec, bytes: &[u8], seg: &Segment) -> Result<Vec<u8>, String> {
+fn decompress(codec: Codec, bytes: &[u8], seg: &Segment) -> Result<Vec<u8>, LinkError> {
     codec
         .decompress(bytes, MAX_SEGMENT, "spooled segment")
-        .map_err(|e| format!("segment {}: {e}", seg.index))
+        .map_err(|source| LinkError::Decompress {
+            index: seg.index,
+            source,
+        })
 }
 
-fn tcp_connect(dest: &str, options: &Options, live: &Live) -> Result<TcpStream, String> {
-    let addresses = dest
-        .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve: {e}"))?;
-    let mut last = String::from("no address");
+fn tcp_connect(dest: &str, options: &Options, live: &Live) -> Result<TcpStream, LinkError> {
+    let addresses = dest.to_socket_addrs().map_err(LinkError::Resolve)?;
+    let mut last = LinkError::NoAddress;
     for address in addresses {
         match TcpStream::connect_timeout(&address, options.connect_timeout.0) {
             Ok(stream) => {
                 let timeout = Some(options.ack_timeout.0);
-                stream
-                    .set_read_timeout(timeout)
-                    .map_err(|e| e.to_string())?;
-                stream
-                    .set_write_timeout(timeout)
-                    .map_err(|e| e.to_string())?;
+                stream.set_read_timeout(timeout)?;
+                stream.set_write_timeout(timeout)?;
                 let _ = stream.set_nodelay(true);
                 keepalive(&stream);
-                *live.lock().unwrap_or_else(PoisonError::into_inner) =
-                    Some(stream.try_clone().map_err(|e| e.to_string())?);
+                *live.lock().unwrap_or_else(PoisonError::into_inner) = Some(stream.try_clone()?);
                 return Ok(stream);
             }
-            Err(e) => last = format!("cannot connect to {address}: {e}"),
+            Err(source) => last = LinkError::Connect { address, source },
         }
     }
     Err(last)

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use hog_core::plugin::Logger;
 
+use crate::error::LinkError;
 use crate::link::{self, Learned, Link, Live, Sent};
 use crate::net::Destination;
 use crate::options::Options;
@@ -113,7 +114,7 @@ impl Sender {
         link: &mut Option<Link>,
         learned: &mut Learned,
         work: &Work,
-    ) -> Result<bool, String> {
+    ) -> Result<bool, LinkError> {
         let dest = &self.dest.address;
         if matches!(work, Work::End(_)) && self.spool.ended(dest) {
             return Ok(true);
@@ -136,9 +137,7 @@ impl Sender {
         match work {
             Work::Segment(seg) => {
                 if let Sent::Whole = l.send(&self.spool, seg, &self.options)? {
-                    self.spool
-                        .acknowledge(dest, seg.index)
-                        .map_err(|e| e.to_string())?;
+                    self.spool.acknowledge(dest, seg.index)?;
                 }
                 Ok(false)
             }
@@ -149,7 +148,7 @@ impl Sender {
                         self.spool.group
                     ));
                 }
-                self.spool.mark_ended(dest).map_err(|e| e.to_string())?;
+                self.spool.mark_ended(dest)?;
                 *link = None;
                 Ok(true)
             }

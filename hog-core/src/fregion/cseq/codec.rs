@@ -13,6 +13,7 @@ use crate::types::{Ctor, Type, Value};
 use super::super::error::{slice, FormatError};
 use super::super::layout::{self, app_name};
 use super::coder::{BitSink, BitSource, Decoder, Encoder};
+use super::error::{CodingError, SchemaError};
 use super::model::{leaf_bytes, Leaf};
 use super::schema::{is_enum, is_unit, scalar_width, BYTE_SYMBOLS, MAX_CTORS};
 
@@ -162,7 +163,7 @@ impl Models {
 impl Codec {
     /// The codec of values of type `t` with models of type `m`, checking
     /// that `m` is a model of `t`.
-    pub fn new(t: &Type, m: &Type) -> Result<Codec, String> {
+    pub fn new(t: &Type, m: &Type) -> Result<Codec, SchemaError> {
         let model_size = layout::layout(m)?.size;
         let mut leaves = Vec::new();
         let root = build(t, m, 0, &mut leaves, 0)?;
@@ -184,12 +185,12 @@ impl Codec {
     }
 
     /// Models loaded from a persisted block.
-    pub fn load(&self, block: &[u8]) -> Result<Models, String> {
+    pub fn load(&self, block: &[u8]) -> Result<Models, CodingError> {
         let mut models = self.fresh();
         for (leaf, &(s, at)) in models.0.iter_mut().zip(&self.leaves) {
             let bytes = block
                 .get(at as usize..(at + leaf_bytes(s)) as usize)
-                .ok_or("model block too short")?;
+                .ok_or(CodingError::ModelBlock)?;
             leaf.load(bytes)?;
         }
         Ok(models)
@@ -206,7 +207,8 @@ impl Codec {
     /// (`what` names it in errors).
     pub fn load_at(&self, bytes: &[u8], at: u64, what: &str) -> Result<Models, FormatError> {
         let block = slice(bytes, at, self.model_size, what)?;
-        self.load(block).map_err(|e| FormatError::new(at, e))
+        self.load(block)
+            .map_err(|e| FormatError::new(at, e.to_string()))
     }
 
     /// Codes the packed value at the start of `wire`; returns the bytes it
@@ -218,7 +220,7 @@ impl Codec {
         models: &mut Models,
         e: &mut Encoder,
         out: &mut impl BitSink,
-    ) -> Result<usize, String> {
+    ) -> Result<usize, CodingError> {
         let mut pos = 0;
         let leaves = &mut models.0;
         walk(&self.root, wire, &mut pos, &mut |leaf, s| {
@@ -233,7 +235,7 @@ impl Codec {
         models: &mut Models,
         d: &mut Decoder,
         input: &mut impl BitSource,
-    ) -> Result<Value, String> {
+    ) -> Result<Value, CodingError> {
         self.decode_heard(models, d, input, |_, _| {})
     }
 
@@ -244,7 +246,7 @@ impl Codec {
         d: &mut Decoder,
         input: &mut impl BitSource,
         on: impl FnMut(usize, u32),
-    ) -> Result<Value, String> {
+    ) -> Result<Value, CodingError> {
         Dec {
             leaves: &mut models.0,
             d,
@@ -298,8 +300,11 @@ fn tuple_parts(m: &Type, n: usize) -> Option<Vec<(&Type, u64)>> {
     Some(f.iter().map(|f| &f.ty).zip(offsets).collect())
 }
 
-fn mismatch(t: &Type, m: &Type) -> String {
-    format!("{m} is not a compression model of {t}")
+fn mismatch(t: &Type, m: &Type) -> SchemaError {
+    SchemaError::Mismatch {
+        value: t.clone(),
+        model: m.clone(),
+    }
 }
 
 fn leaf(leaves: &mut Vec<(u32, u64)>, symbols: u32, at: u64) -> usize {
@@ -336,9 +341,9 @@ fn build(
     at: u64,
     leaves: &mut Vec<(u32, u64)>,
     depth: usize,
-) -> Result<Node, String> {
+) -> Result<Node, SchemaError> {
     if depth > MAX_DEPTH {
-        return Err("type nested too deeply".into());
+        return Err(SchemaError::TooDeep);
     }
     let bad = || mismatch(t, m);
     Ok(match t {
@@ -377,7 +382,7 @@ fn build(
             let fixed = match t {
                 Type::FixedArray(_, n) => match **n {
                     Type::Size(n) => Some(n),
-                    _ => return Err(format!("fixed array length of {t} is not a number")),
+                    _ => return Err(SchemaError::ArrayLength(t.clone())),
                 },
                 _ => None,
             };
@@ -452,10 +457,10 @@ fn build(
     })
 }
 
-fn take<'a>(wire: &'a [u8], pos: &mut usize, n: usize) -> Result<&'a [u8], String> {
+fn take<'a>(wire: &'a [u8], pos: &mut usize, n: usize) -> Result<&'a [u8], CodingError> {
     let s = wire
         .get(*pos..*pos + n)
-        .ok_or_else(|| format!("record ends before byte {}", *pos + n))?;
+        .ok_or(CodingError::RecordEnds(*pos + n))?;
     *pos += n;
     Ok(s)
 }
@@ -475,7 +480,7 @@ fn walk(
     wire: &[u8],
     pos: &mut usize,
     emit: &mut impl FnMut(usize, u32),
-) -> Result<(), String> {
+) -> Result<(), CodingError> {
     match node {
         Node::Unit => {}
         Node::Symbol { leaf, bool } => {
@@ -499,10 +504,10 @@ fn walk(
             };
             // Every element takes a wire byte unless it is empty.
             if !elem.is_empty() && n > (wire.len() - *pos) as u64 {
-                return Err(format!("array of {n} elements longer than its record"));
+                return Err(CodingError::ArrayPastRecord(n));
             }
             if n > MAX_ELEMENTS {
-                return Err(format!("array of {n} elements is too long to compress"));
+                return Err(CodingError::ArrayTooLong(n));
             }
             emit_bytes(*len, &n.to_le_bytes(), emit);
             if let Some(leaf) = elem.byte_leaf() {
@@ -530,7 +535,7 @@ fn walk(
             let (c, payload) = ctors
                 .iter()
                 .find(|(c, _)| c.id == tag)
-                .ok_or_else(|| format!("variant tag {tag} names no constructor"))?;
+                .ok_or(CodingError::Tag(tag))?;
             emit(*leaf, c.symbol);
             walk(payload, wire, pos, emit)?;
         }
@@ -542,10 +547,8 @@ fn walk(
 fn find<'a>(
     mut ctors: impl Iterator<Item = &'a CtorCode>,
     tag: u32,
-) -> Result<&'a CtorCode, String> {
-    ctors
-        .find(|c| c.id == tag)
-        .ok_or_else(|| format!("variant tag {tag} names no constructor"))
+) -> Result<&'a CtorCode, CodingError> {
+    ctors.find(|c| c.id == tag).ok_or(CodingError::Tag(tag))
 }
 
 /// A value being decoded: the models, the decoder and its bits, the
@@ -559,13 +562,13 @@ struct Dec<'x, S, F> {
 }
 
 impl<S: BitSource, F: FnMut(usize, u32)> Dec<'_, S, F> {
-    fn symbol(&mut self, leaf: usize) -> Result<u32, String> {
+    fn symbol(&mut self, leaf: usize) -> Result<u32, CodingError> {
         let s = self.leaves[leaf].decode(self.d, self.input)?;
         (self.on)(leaf, s);
         Ok(s)
     }
 
-    fn bytes(&mut self, first: usize, width: usize) -> Result<[u8; 16], String> {
+    fn bytes(&mut self, first: usize, width: usize) -> Result<[u8; 16], CodingError> {
         let mut b = [0u8; 16];
         for (i, slot) in b.iter_mut().enumerate().take(width) {
             *slot = self.symbol(first + i)? as u8;
@@ -577,15 +580,13 @@ impl<S: BitSource, F: FnMut(usize, u32)> Dec<'_, S, F> {
         &mut self,
         leaf: usize,
         ctors: impl Iterator<Item = &'c CtorCode>,
-    ) -> Result<&'c CtorCode, String> {
+    ) -> Result<&'c CtorCode, CodingError> {
         let s = self.symbol(leaf)?;
         let mut ctors = ctors;
-        ctors
-            .find(|c| c.symbol == s)
-            .ok_or_else(|| format!("constructor symbol {s} names no constructor"))
+        ctors.find(|c| c.symbol == s).ok_or(CodingError::Symbol(s))
     }
 
-    fn value(&mut self, node: &Node) -> Result<Value, String> {
+    fn value(&mut self, node: &Node) -> Result<Value, CodingError> {
         Ok(match node {
             Node::Unit => Value::Unit,
             Node::Symbol { leaf, bool } => {
@@ -606,13 +607,13 @@ impl<S: BitSource, F: FnMut(usize, u32)> Dec<'_, S, F> {
                 let b = self.bytes(*len, 8)?;
                 let n = u64::from_le_bytes(b[..8].try_into().expect("8"));
                 if fixed.is_some_and(|f| f != n) {
-                    return Err(format!(
-                        "fixed array of {} elements holds {n}",
-                        fixed.unwrap_or(0)
-                    ));
+                    return Err(CodingError::FixedLength {
+                        fixed: fixed.unwrap_or(0),
+                        held: n,
+                    });
                 }
                 if n > self.budget {
-                    return Err(format!("array of {n} elements is longer than allowed"));
+                    return Err(CodingError::ArrayOverBudget(n));
                 }
                 self.budget -= n;
                 if let (true, Some(leaf)) = (*chars, elem.byte_leaf()) {
@@ -665,12 +666,12 @@ impl<S: BitSource, F: FnMut(usize, u32)> Dec<'_, S, F> {
                     Value::Short(v) => u64::from(v as u16),
                     Value::Int(v) => u64::from(v as u32),
                     Value::Long(v) => v as u64,
-                    other => return Err(format!("packed enum represented by {other:?}")),
+                    other => return Err(CodingError::PackedRep(other)),
                 };
                 let c = ctors
                     .iter()
                     .find(|c| u64::from(c.id) == tag)
-                    .ok_or_else(|| format!("packed enum value {tag} names no constructor"))?;
+                    .ok_or(CodingError::PackedValue(tag))?;
                 Value::Variant {
                     ctor: c.name.clone(),
                     tag: c.id,

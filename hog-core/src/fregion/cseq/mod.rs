@@ -11,11 +11,13 @@
 mod append;
 mod codec;
 pub mod coder;
+mod error;
 pub mod model;
 mod read;
 pub mod schema;
 
 pub use append::{CSeqAppender, CSeqPosition, Resume};
 pub use codec::{Codec, Models};
+pub use error::{CodingError, SchemaError};
 pub use read::{replay, BatchValues, CSeqType, CSeries, CSeriesIter, Header, Replayed};
 pub use schema::{cseq_type, element_type, model_type};

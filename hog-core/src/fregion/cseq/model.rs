@@ -38,7 +38,31 @@ pub struct Leaf {
 }
 
 /// Why a leaf cannot be used.
-pub type ModelError = String;
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ModelError {
+    /// The persisted state is not the size of a leaf of its symbols.
+    #[error("model of {symbols} symbols is {bytes} bytes")]
+    Size {
+        /// Symbols of the leaf.
+        symbols: usize,
+        /// Bytes given.
+        bytes: usize,
+    },
+    /// The counts disagree with the number of symbols counted.
+    #[error("model counts {counted} symbols but says {says}")]
+    Counts {
+        /// The sum of the counts.
+        counted: u64,
+        /// The number the state records.
+        says: u32,
+    },
+    /// The active counts total more than the coder can code with.
+    #[error("model frequencies total {0}, more than the coder allows")]
+    Total(u64),
+    /// The bits decode to no symbol.
+    #[error("compressed bits are corrupt")]
+    Corrupt,
+}
 
 impl Leaf {
     /// A fresh leaf of `symbols` symbols: nothing seen, everything escaped.
@@ -69,7 +93,10 @@ impl Leaf {
     pub fn load(&mut self, bytes: &[u8]) -> Result<(), ModelError> {
         let n = self.freqs.len();
         if bytes.len() as u64 != leaf_bytes(n as u32) {
-            return Err(format!("model of {n} symbols is {} bytes", bytes.len()));
+            return Err(ModelError::Size {
+                symbols: n,
+                bytes: bytes.len(),
+            });
         }
         let word = |i: usize| u32::from_le_bytes(bytes[4 * i..4 * i + 4].try_into().expect("4"));
         for i in 0..n {
@@ -79,10 +106,10 @@ impl Leaf {
         self.c = word(2 * n);
         let counted: u64 = self.freqs.iter().map(|&f| u64::from(f)).sum();
         if self.c > REBUILD_EVERY || counted != u64::from(self.c) {
-            return Err(format!(
-                "model counts {counted} symbols but says {}",
-                self.c
-            ));
+            return Err(ModelError::Counts {
+                counted,
+                says: self.c,
+            });
         }
         self.rebuild()
     }
@@ -113,9 +140,7 @@ impl Leaf {
             .sum();
         let escape = (self.order.len() as u32) < n;
         if total + u64::from(escape) > u64::from(MAX_TOTAL) {
-            return Err(format!(
-                "model frequencies total {total}, more than the coder allows"
-            ));
+            return Err(ModelError::Total(total));
         }
         if escape {
             self.order.push(n);
@@ -180,12 +205,12 @@ impl Leaf {
     ) -> Result<u32, ModelError> {
         let n = self.symbols();
         let tot = self.total;
-        let p = d.point(tot).ok_or("compressed bits are corrupt")?;
+        let p = d.point(tot).ok_or(ModelError::Corrupt)?;
         let i = self.cum[1..].partition_point(|&c| c <= p);
         let s = self.order[i];
         d.consume(self.cum[i], self.cum[i + 1], tot, input);
         let s = if s == n {
-            let s = d.point(self.uniform).ok_or("compressed bits are corrupt")?;
+            let s = d.point(self.uniform).ok_or(ModelError::Corrupt)?;
             d.consume(s, s + 1, self.uniform, input);
             s
         } else {
@@ -222,6 +247,9 @@ mod tests {
         assert!(Leaf::new(2).load(&bytes).is_err());
         let mut bytes = vec![0u8; leaf_bytes(2) as usize];
         bytes[8..12].copy_from_slice(&20000u32.to_le_bytes());
-        assert!(Leaf::new(2).load(&bytes).unwrap_err().contains("total"));
+        assert!(matches!(
+            Leaf::new(2).load(&bytes),
+            Err(ModelError::Total(20000))
+        ));
     }
 }

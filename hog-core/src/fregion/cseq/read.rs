@@ -18,6 +18,7 @@ use super::super::layout::app_name;
 use super::super::series;
 use super::codec::{Codec, Models};
 use super::coder::{BitSink, BitSource, Decoder, Encoder};
+use super::error::SchemaError;
 use super::schema::{SEGMENT_BYTES, SEGMENT_SIZE};
 
 /// Bits of one segment.
@@ -46,21 +47,22 @@ impl PartialEq for CSeqType {
 impl CSeqType {
     /// Recognises `cseq T M n`: `None` if `ty` is not one, an error if it
     /// is one that cannot be read.
-    pub fn of(ty: &Type) -> Option<Result<CSeqType, String>> {
+    pub fn of(ty: &Type) -> Option<Result<CSeqType, SchemaError>> {
         match app_name(ty) {
             Some(("cseq", args)) => Some(Self::parse(ty, args)),
             _ => None,
         }
     }
 
-    fn parse(ty: &Type, args: &[Type]) -> Result<CSeqType, String> {
+    fn parse(ty: &Type, args: &[Type]) -> Result<CSeqType, SchemaError> {
         let [elem, model, Type::Size(capacity)] = args else {
-            return Err(format!(
-                "{ty}: a compressed series takes a value type, a model type and a batch size"
-            ));
+            return Err(SchemaError::Arguments(ty.clone()));
         };
         if *capacity == 0 || *capacity > MAX_CAPACITY {
-            return Err(format!("{ty}: batch size {capacity} (1 to {MAX_CAPACITY})"));
+            return Err(SchemaError::BatchSize {
+                ty: ty.clone(),
+                capacity: *capacity,
+            });
         }
         let codec = Codec::new(elem, model)?;
         Ok(CSeqType {

@@ -10,7 +10,9 @@
 
 use crate::types::{Ctor, Field, Type};
 
+use super::super::error::LayoutError;
 use super::super::layout::{self, fileref, list_node, long, stored_type};
+use super::error::SchemaError;
 
 /// Bits of one bit-buffer segment: 4088 bytes, then the next segment's
 /// offset.
@@ -28,7 +30,7 @@ fn int() -> Type {
 }
 
 /// A struct whose field offsets follow hobbes' aligned layout.
-pub fn record(fields: Vec<(String, Type)>) -> Result<Type, String> {
+pub fn record(fields: Vec<(String, Type)>) -> Result<Type, LayoutError> {
     let mut out: Vec<Field> = fields
         .into_iter()
         .map(|(name, ty)| Field {
@@ -39,13 +41,13 @@ pub fn record(fields: Vec<(String, Type)>) -> Result<Type, String> {
         .collect();
     let (offsets, _) = layout::struct_layout(&out, 0)?;
     for (f, off) in out.iter_mut().zip(offsets) {
-        f.offset = u32::try_from(off).map_err(|_| "record too large")?;
+        f.offset = u32::try_from(off).map_err(|_| LayoutError::RecordTooLarge)?;
     }
     Ok(Type::Struct(out))
 }
 
 /// A tuple `(.f0 * .f1 * …)` with hobbes' offsets.
-pub fn tuple(items: Vec<Type>) -> Result<Type, String> {
+pub fn tuple(items: Vec<Type>) -> Result<Type, LayoutError> {
     record(
         items
             .into_iter()
@@ -114,15 +116,15 @@ pub fn is_unit(ty: &Type) -> bool {
 }
 
 /// The model type hobbes uses for values of the (unstored) type `t`.
-pub fn model_type(t: &Type) -> Result<Type, String> {
+pub fn model_type(t: &Type) -> Result<Type, SchemaError> {
     model_at(t, 0)
 }
 
 const MAX_DEPTH: usize = 64;
 
-fn model_at(t: &Type, depth: usize) -> Result<Type, String> {
+fn model_at(t: &Type, depth: usize) -> Result<Type, SchemaError> {
     if depth > MAX_DEPTH {
-        return Err("type nested too deeply to compress".into());
+        return Err(SchemaError::TooDeep);
     }
     let next = |t: &Type| model_at(t, depth + 1);
     Ok(match t {
@@ -130,7 +132,7 @@ fn model_at(t: &Type, depth: usize) -> Result<Type, String> {
         Type::Prim(name, None) if name == "byte" => csmodel(BYTE_SYMBOLS),
         Type::Prim(name, None) => match scalar_width(name) {
             Some(w) => pcsmodel(w),
-            None => return Err(format!("values of type {name} cannot be compressed")),
+            None => return Err(SchemaError::NotCompressible(t.clone())),
         },
         Type::Prim(_, Some(rep)) => next(rep)?,
         Type::Array(elem) | Type::FixedArray(elem, _) => tuple(vec![pcsmodel(8), next(elem)?])?,
@@ -155,9 +157,9 @@ fn model_at(t: &Type, depth: usize) -> Result<Type, String> {
         Type::App(..) => match layout::app_name(t) {
             Some(("fileref", _)) => pcsmodel(8),
             Some(("penum", [rep, _])) => next(rep)?,
-            _ => return Err(format!("values of type {t} cannot be compressed")),
+            _ => return Err(SchemaError::NotCompressible(t.clone())),
         },
-        other => return Err(format!("values of type {other} cannot be compressed")),
+        other => return Err(SchemaError::NotCompressible(other.clone())),
     })
 }
 
@@ -166,12 +168,9 @@ fn model_at(t: &Type, depth: usize) -> Result<Type, String> {
 pub const MAX_CTORS: usize = 16384;
 
 /// The number of symbols of a variant's tag model.
-pub fn ctor_symbols(ctors: &[Ctor]) -> Result<u32, String> {
+pub fn ctor_symbols(ctors: &[Ctor]) -> Result<u32, SchemaError> {
     if ctors.is_empty() || ctors.len() > MAX_CTORS {
-        return Err(format!(
-            "a variant of {} constructors cannot be compressed (1 to {MAX_CTORS})",
-            ctors.len()
-        ));
+        return Err(SchemaError::Ctors(ctors.len()));
     }
     Ok(ctors.len() as u32)
 }
@@ -179,7 +178,7 @@ pub fn ctor_symbols(ctors: &[Ctor]) -> Result<u32, String> {
 /// The element type as hobbes records it in `cseq T M n`: the value type
 /// with record offsets of hobbes' in-memory layout (arrays are 8-byte
 /// references).
-pub fn element_type(wire: &Type) -> Result<Type, String> {
+pub fn element_type(wire: &Type) -> Result<Type, LayoutError> {
     let stored = stored_type(wire)?;
     Ok(with_offsets(wire, &stored))
 }
@@ -221,7 +220,7 @@ fn with_offsets(wire: &Type, stored: &Type) -> Type {
 
 /// `cseq T M n` byte for byte as hog writes it, for values of the wire
 /// type `wire` in batches of `capacity`.
-pub fn cseq_type(wire: &Type, capacity: u64) -> Result<Type, String> {
+pub fn cseq_type(wire: &Type, capacity: u64) -> Result<Type, SchemaError> {
     let elem = element_type(wire)?;
     let model = model_type(wire)?;
     Ok(cseq(elem, model, capacity))

@@ -24,8 +24,8 @@ use crate::pipeline::{stopped, PipelineError};
 use crate::plugin::UnfinishedStream;
 use crate::recovery::{Adopted, Tracker};
 
-use crate::hstore::lock::GroupLock;
-use crate::hstore::region::Region;
+use crate::hstore::lock::{GroupLock, LockError};
+use crate::hstore::region::{Region, RegionError};
 use crate::hstore::registration::{self, Event, Registration};
 use crate::hstore::ring::WaitPolicy;
 
@@ -167,15 +167,38 @@ impl Source for HstoreSource {
     }
 }
 
+/// Why a group cannot be served, or an unfinished stream resumed.
+#[derive(Debug, thiserror::Error)]
+enum HstoreError {
+    /// Another hog serves the group, or its lock cannot be taken.
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    /// The registration socket cannot be bound.
+    #[error("cannot listen on {path}: {source}")]
+    Listen {
+        /// The socket path.
+        path: PathBuf,
+        /// The failure.
+        source: std::io::Error,
+    },
+    /// The stream's region is gone.
+    #[error("its region no longer exists (was the machine restarted?)")]
+    RegionGone,
+    /// The stream's region belongs to a newer producer.
+    #[error("its region was recreated by a newer producer")]
+    RegionRecreated,
+    /// The stream's region cannot be attached.
+    #[error(transparent)]
+    Region(#[from] RegionError),
+}
+
 type Served = (String, UnixListener, GroupLock);
 
-fn serve_group(dir: &std::path::Path, group: &str) -> Result<Served, String> {
-    let lock = GroupLock::acquire(dir, group).map_err(|e| e.to_string())?;
-    let listener = registration::bind(dir, group).map_err(|e| {
-        format!(
-            "cannot listen on {}: {e}",
-            registration::socket_path(dir, group).display()
-        )
+fn serve_group(dir: &std::path::Path, group: &str) -> Result<Served, HstoreError> {
+    let lock = GroupLock::acquire(dir, group)?;
+    let listener = registration::bind(dir, group).map_err(|source| HstoreError::Listen {
+        path: registration::socket_path(dir, group),
+        source,
     })?;
     tracing::info!(
         group,
@@ -236,18 +259,17 @@ impl Manager {
     }
 
     /// Re-attaches an unfinished stream's region; says why not if it cannot.
-    fn resume_stream(&mut self, adopted: Adopted) -> Result<(), String> {
+    fn resume_stream(&mut self, adopted: Adopted) -> Result<(), HstoreError> {
         let Adopted { stream, tracker } = adopted;
         let group = stream.stream.group.to_string();
         let name = stream.stream.region.to_string();
         if !Region::path_of(&name).exists() {
-            return Err("its region no longer exists (was the machine restarted?)".into());
+            return Err(HstoreError::RegionGone);
         }
-        let region = match Region::attach(&name) {
-            Ok(region) if region.created_ns() == stream.stream.started_at_ns => region,
-            Ok(_) => return Err("its region was recreated by a newer producer".into()),
-            Err(e) => return Err(e.to_string()),
-        };
+        let region = Region::attach(&name)?;
+        if region.created_ns() != stream.stream.started_at_ns {
+            return Err(HstoreError::RegionRecreated);
+        }
         let ring = region.ring();
         let pending = u64::from(ring.distance(ring.ri(), ring.wi())) * region.geometry().valsz;
         tracing::info!(

@@ -96,7 +96,7 @@ pub(super) fn run(job: ReaderJob, handle: Handle) {
     }
 }
 
-fn read(job: ReaderJob, handle: &Handle) -> Result<String, String> {
+fn read(job: ReaderJob, handle: &Handle) -> Result<String, PipelineError> {
     let region = &job.region;
     let ring = region.ring();
     let meta = region.meta();
@@ -122,9 +122,7 @@ fn read(job: ReaderJob, handle: &Handle) -> Result<String, String> {
         ),
         Some(resume) => (resume_seq(resume, ri, region.name()), None),
     };
-    let mut delivery: StreamDelivery = handle
-        .block_on(job.fanout.open_stream(info, initial))
-        .map_err(|e| e.to_string())?;
+    let mut delivery: StreamDelivery = handle.block_on(job.fanout.open_stream(info, initial))?;
     let stream_id = delivery.stream().id;
     tracing::info!(
         region = %region.name(),
@@ -139,12 +137,7 @@ fn read(job: ReaderJob, handle: &Handle) -> Result<String, String> {
     let resyncing = drain.resyncing();
     let max_bytes = job.config.batch_bytes.0 as usize;
     let tick = job.config.tick.0;
-    let check = |txn: &[u8]| {
-        meta.table
-            .records(txn)
-            .try_for_each(|r| r.map(|_| ()))
-            .map_err(|e| e.to_string())
-    };
+    let check = |txn: &[u8]| meta.table.records(txn).try_for_each(|r| r.map(|_| ()));
     loop {
         let mut batch = Batch::new(stream_id, drain.next_seq());
         let read = drain.read(&ring, &mut batch, max_bytes, check);
@@ -178,7 +171,7 @@ fn read(job: ReaderJob, handle: &Handle) -> Result<String, String> {
                 Err(PipelineError::Stopping { .. }) => {
                     return Ok("left open: hog is stopping while a failure held it".into())
                 }
-                Err(e) => return Err(e.to_string()),
+                Err(e) => return Err(e),
             }
         }
         let stop = match read {
@@ -226,9 +219,7 @@ fn read(job: ReaderJob, handle: &Handle) -> Result<String, String> {
         tracing::warn!(region = %region.name(), "the producer exited inside a transaction; {} uncommitted bytes dropped", drain.pending());
     }
     let end = drain.next_seq();
-    handle
-        .block_on(delivery.close(end))
-        .map_err(|e| e.to_string())?;
+    handle.block_on(delivery.close(end))?;
     if job.config.unlink_drained {
         let path = Region::path_of(region.name());
         if let Err(e) = std::fs::remove_file(&path) {
@@ -250,7 +241,7 @@ fn end_broken(
     handle: &Handle,
     end: u64,
     why: &str,
-) -> Result<String, String> {
+) -> Result<String, PipelineError> {
     let stream_id = delivery.stream().id;
     tracing::error!(
         region = %job.region.name(),
@@ -263,10 +254,9 @@ fn end_broken(
     if let Some(t) = &job.tracker {
         t.failed();
     }
-    match handle.block_on(delivery.close(end)) {
-        Ok(()) => Ok(format!("closed after {end} transactions: its region broke")),
-        Err(e) => Err(e.to_string()),
-    }
+    handle
+        .block_on(delivery.close(end))
+        .map(|()| format!("closed after {end} transactions: its region broke"))
 }
 
 /// The sequence number of the transaction at read index `ri`.

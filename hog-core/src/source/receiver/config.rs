@@ -8,7 +8,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::units::{Size, Span};
-use crate::wire::v2::{tls, token};
+use crate::wire::v2::tls::{self, TlsError};
+use crate::wire::v2::token::{self, TokenError};
 
 /// A batch protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +100,39 @@ impl Default for ReceiverConfig {
     }
 }
 
+/// A receiver setting that cannot be used, naming the setting at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// No protocol is accepted.
+    #[error("receiver.protocols: accept at least one of \"v2\", \"hobbes\"")]
+    NoProtocol,
+    /// The certificate, key or client CA cannot be used.
+    #[error("receiver.tls: {0}")]
+    Tls(#[source] TlsError),
+    /// The token file cannot be used.
+    #[error("receiver.token_file: {0}")]
+    TokenFile(#[source] TokenError),
+    /// TLS is required but not offered.
+    #[error("receiver.require_tls: set receiver.tls (cert and key) to offer TLS")]
+    TlsRequired,
+    /// Authentication is required but no sender could authenticate.
+    #[error(
+        "receiver.require_auth: set receiver.token_file or receiver.tls.client_ca so that senders can authenticate"
+    )]
+    AuthRequired,
+    /// TLS or authentication is required of hobbes senders only.
+    #[error(
+        "receiver: require_tls and require_auth need protocol \"v2\" (hobbes senders have neither)"
+    )]
+    HobbesOnly,
+    /// The port is not a valid C string.
+    #[error("invalid port '{0}'")]
+    Port(String),
+    /// The port is neither a number nor a service name.
+    #[error("'{0}' is neither a port number nor a known service")]
+    Service(String),
+}
+
 /// The receiver's settings with their files read.
 pub struct Prepared {
     /// The settings.
@@ -125,41 +159,33 @@ impl Prepared {
 impl ReceiverConfig {
     /// Reads the certificate, key and token files and checks the settings
     /// agree; errors name the setting or file at fault.
-    pub fn prepare(&self) -> Result<Prepared, String> {
+    pub fn prepare(&self) -> Result<Prepared, ConfigError> {
         if self.protocols.is_empty() {
-            return Err("receiver.protocols: accept at least one of \"v2\", \"hobbes\"".into());
+            return Err(ConfigError::NoProtocol);
         }
         let tls = self
             .tls
             .as_ref()
             .map(|t| tls::server_config(&t.cert, &t.key, t.client_ca.as_deref()))
             .transpose()
-            .map_err(|e| format!("receiver.tls: {e}"))?;
+            .map_err(ConfigError::Tls)?;
         let tokens = self
             .token_file
             .as_deref()
             .map(token::load_tokens)
             .transpose()
-            .map_err(|e| format!("receiver.token_file: {e}"))?
+            .map_err(ConfigError::TokenFile)?
             .unwrap_or_default();
         if self.require_tls && tls.is_none() {
-            return Err(
-                "receiver.require_tls: set receiver.tls (cert and key) to offer TLS".into(),
-            );
+            return Err(ConfigError::TlsRequired);
         }
         let client_ca = self.tls.as_ref().is_some_and(|t| t.client_ca.is_some());
         if self.require_auth && tokens.is_empty() && !client_ca {
-            return Err(
-                "receiver.require_auth: set receiver.token_file or receiver.tls.client_ca so that senders can authenticate"
-                    .into(),
-            );
+            return Err(ConfigError::AuthRequired);
         }
         let v2 = self.protocols.contains(&Protocol::V2);
         if !v2 && (self.require_tls || self.require_auth) {
-            return Err(
-                "receiver: require_tls and require_auth need protocol \"v2\" (hobbes senders have neither)"
-                    .into(),
-            );
+            return Err(ConfigError::HobbesOnly);
         }
         Ok(Prepared {
             config: self.clone(),

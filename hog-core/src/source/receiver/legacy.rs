@@ -10,6 +10,7 @@ use crate::types::StatementTable;
 use crate::wire::legacy::{self, Init, WireError, ACK};
 
 use super::conn::Conn;
+use super::error::ConnError;
 use super::{checked_batch, now_ns, Shared};
 
 /// Serves a hobbes sender whose first frame was `group`; returns the
@@ -19,17 +20,15 @@ pub(super) fn serve(
     group: &[u8],
     shared: &Shared,
     handle: &Handle,
-) -> Result<u64, String> {
-    let text = |e: WireError| e.to_string();
+) -> Result<u64, ConnError> {
     let config = &shared.prepared.config;
     let (max_frame, max_segment) = (config.max_frame.0, config.max_segment.0);
-    let group = legacy::validate_group(group).map_err(text)?;
-    let Some(init) = conn.read_frame(max_frame, "init message").map_err(text)? else {
-        return Err(WireError::Closed.to_string());
+    let group = legacy::validate_group(group)?;
+    let Some(init) = conn.read_frame(max_frame, "init message")? else {
+        return Err(WireError::Closed.into());
     };
-    let init = Init::decode(&legacy::gunzip(&init, max_segment, "init message").map_err(text)?)
-        .map_err(text)?;
-    let table = StatementTable::new(&init.statements).map_err(|e| e.to_string())?;
+    let init = Init::decode(&legacy::gunzip(&init, max_segment, "init message")?)?;
+    let table = StatementTable::new(&init.statements).map_err(ConnError::Init)?;
     let started = now_ns();
     let info = StreamInfo {
         id: 0,
@@ -42,32 +41,26 @@ pub(super) fn serve(
         commit: init.commit,
         statements: init.statements.clone().into(),
     };
-    let mut delivery = handle
-        .block_on(shared.fanout.open_stream(info, None))
-        .map_err(|e| e.to_string())?;
+    let mut delivery = handle.block_on(shared.fanout.open_stream(info, None))?;
     let stream_id = delivery.stream().id;
     tracing::info!(peer = %conn.peer, stream = stream_id, "receiving group '{group}' (hobbes protocol)");
-    conn.write_raw(&[ACK]).map_err(text)?;
+    conn.write_raw(&[ACK])?;
     let mut seq = 0u64;
-    let mut segments = || -> Result<(), String> {
-        while let Some(frame) = conn.read_frame(max_frame, "segment").map_err(text)? {
-            let payload = legacy::gunzip(&frame, max_segment, "segment").map_err(text)?;
+    let mut segments = || -> Result<(), ConnError> {
+        while let Some(frame) = conn.read_frame(max_frame, "segment")? {
+            let payload = legacy::gunzip(&frame, max_segment, "segment")?;
             let batch = checked_batch(stream_id, seq, &payload, &table)?;
             let end = batch.end_seq();
             if !batch.is_empty() {
-                handle
-                    .block_on(delivery.deliver(batch, None))
-                    .map_err(|e| e.to_string())?;
+                handle.block_on(delivery.deliver(batch, None))?;
             }
             seq = end;
-            conn.write_raw(&[ACK]).map_err(text)?;
+            conn.write_raw(&[ACK])?;
         }
         Ok(())
     };
     // The connection was the stream: whatever ended it ends the stream.
     let result = segments();
-    handle
-        .block_on(delivery.close(seq))
-        .map_err(|e| e.to_string())?;
+    handle.block_on(delivery.close(seq))?;
     result.map(|()| seq)
 }

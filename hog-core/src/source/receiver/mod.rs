@@ -14,6 +14,7 @@
 
 mod config;
 mod conn;
+mod error;
 mod legacy;
 mod pending;
 mod streams;
@@ -39,8 +40,9 @@ use crate::wire::legacy::transactions;
 use crate::wire::v2::Probe;
 
 use crate::clock::now_ns;
-pub use config::{Prepared, Protocol, ReceiverConfig, ServerTls};
+pub use config::{ConfigError, Prepared, Protocol, ReceiverConfig, ServerTls};
 use conn::Conn;
+use error::ConnError;
 use pending::{first_frame, Pending};
 use streams::ActiveStreams;
 
@@ -61,18 +63,16 @@ impl ReceiverSource {
 }
 
 /// Resolves a port number or a service name (`/etc/services`, tcp).
-pub fn resolve_port(port: &str) -> Result<u16, String> {
+pub fn resolve_port(port: &str) -> Result<u16, ConfigError> {
     if let Ok(n) = port.parse::<u16>() {
         return Ok(n);
     }
-    let name = std::ffi::CString::new(port).map_err(|_| format!("invalid port '{port}'"))?;
+    let name = std::ffi::CString::new(port).map_err(|_| ConfigError::Port(port.to_string()))?;
     // SAFETY: both arguments are valid NUL-terminated strings; the result
     // is read at once, before any other call could reuse its storage.
     let entry = unsafe { libc::getservbyname(name.as_ptr(), c"tcp".as_ptr()) };
     if entry.is_null() {
-        return Err(format!(
-            "'{port}' is neither a port number nor a known service"
-        ));
+        return Err(ConfigError::Service(port.to_string()));
     }
     // SAFETY: a non-null servent from getservbyname.
     Ok(u16::from_be(unsafe { (*entry).s_port } as u16))
@@ -128,8 +128,9 @@ impl Source for ReceiverSource {
             source_name: "receiver".into(),
             message,
         };
-        let prepared = self.config.prepare().map_err(fail)?;
-        let port = resolve_port(self.config.port.as_deref().unwrap_or("")).map_err(fail)?;
+        let prepared = self.config.prepare().map_err(|e| fail(e.to_string()))?;
+        let port = resolve_port(self.config.port.as_deref().unwrap_or(""))
+            .map_err(|e| fail(e.to_string()))?;
         let address = format!("{}:{port}", self.config.listen);
         let listener = TcpListener::bind(&address)
             .await
@@ -231,14 +232,14 @@ fn checked_batch(
     first_seq: u64,
     payload: &[u8],
     table: &StatementTable,
-) -> Result<Batch, String> {
+) -> Result<Batch, ConnError> {
     let mut batch = Batch::new(stream_id, first_seq);
-    for txn in transactions(payload).map_err(|e| e.to_string())? {
-        if let Some(Err(e)) = table.records(txn).find(|r| r.is_err()) {
-            return Err(format!(
-                "transaction {}: {e}",
-                first_seq + batch.len() as u64
-            ));
+    for txn in transactions(payload)? {
+        if let Some(Err(source)) = table.records(txn).find(|r| r.is_err()) {
+            return Err(ConnError::Transaction {
+                seq: first_seq + batch.len() as u64,
+                source,
+            });
         }
         batch.push(txn);
     }
@@ -263,16 +264,20 @@ fn serve(
         config.idle_timeout.0,
         config.frame_timeout.0,
     )
-    .map_err(|e| e.to_string())
+    .map_err(ConnError::from)
     .and_then(|mut conn| {
         if Probe::is_probe(&first) && shared.prepared.accepts(Protocol::V2) {
             v2::serve(&mut conn, &first, shared, handle)
         } else if shared.prepared.accepts_hobbes() {
             legacy::serve(&mut conn, &first, shared, handle)
         } else if shared.prepared.accepts(Protocol::Hobbes) {
-            Err("refused a hobbes sender: TLS or authentication is required".into())
+            Err(ConnError::HobbesRefused(
+                "TLS or authentication is required",
+            ))
         } else {
-            Err("refused a hobbes sender: receiver.protocols excludes \"hobbes\"".into())
+            Err(ConnError::HobbesRefused(
+                "receiver.protocols excludes \"hobbes\"",
+            ))
         }
     });
     match result {

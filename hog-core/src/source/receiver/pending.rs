@@ -15,6 +15,8 @@ use tokio::task::{AbortHandle, JoinHandle};
 
 use crate::wire::legacy::MAX_GROUP;
 
+use super::error::ConnError;
+
 /// The connections waiting for their first frame.
 pub(super) struct Pending {
     max: usize,
@@ -88,34 +90,29 @@ impl Pending {
 pub(super) async fn first_frame(
     socket: &mut TcpStream,
     timeout: Duration,
-) -> Result<Option<Vec<u8>>, String> {
+) -> Result<Option<Vec<u8>>, ConnError> {
     let read = async {
         let mut len = [0u8; 8];
-        let n = socket
-            .read(&mut len[..1])
-            .await
-            .map_err(|e| e.to_string())?;
+        let n = socket.read(&mut len[..1]).await?;
         if n == 0 {
             return Ok(None);
         }
         socket
             .read_exact(&mut len[1..])
             .await
-            .map_err(|e| format!("first frame: {e}"))?;
+            .map_err(ConnError::FirstFrame)?;
         let len = u64::from_le_bytes(len);
         if len > MAX_GROUP {
-            return Err(format!(
-                "first frame of {len} bytes exceeds the limit of {MAX_GROUP} (a group name or a probe)"
-            ));
+            return Err(ConnError::FirstFrameTooLarge(len));
         }
         let mut frame = vec![0u8; len as usize];
         socket
             .read_exact(&mut frame)
             .await
-            .map_err(|e| format!("first frame: {e}"))?;
+            .map_err(ConnError::FirstFrame)?;
         Ok(Some(frame))
     };
     tokio::time::timeout(timeout, read)
         .await
-        .unwrap_or_else(|_| Err(format!("idle for {timeout:?} before its first frame")))
+        .unwrap_or_else(|_| Err(ConnError::Silent(timeout)))
 }

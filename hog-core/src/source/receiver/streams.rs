@@ -7,6 +7,8 @@ use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use super::error::ConnError;
+
 /// A stream's identity at the receiver: group, region, start time.
 pub(super) type StreamKey = (String, String, u64);
 
@@ -39,7 +41,7 @@ impl ActiveStreams {
         key: StreamKey,
         socket: TcpStream,
         patience: Duration,
-    ) -> Result<Claim, String> {
+    ) -> Result<Claim, ConnError> {
         let turn = self
             .turns
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -62,10 +64,10 @@ impl ActiveStreams {
             }
             let now = Instant::now();
             if now >= deadline {
-                return Err(format!(
-                    "stream {}/{} is still held by an earlier connection",
-                    key.0, key.1
-                ));
+                return Err(ConnError::Held {
+                    group: key.0,
+                    region: key.1,
+                });
             }
             slots = self
                 .released

@@ -24,6 +24,7 @@ use crate::wire::v2::segment::Codec;
 use crate::wire::v2::{token, Hello};
 
 use super::conn::Conn;
+use super::error::ConnError;
 use super::{checked_batch, Shared};
 
 /// How long a reconnecting sender waits for its old connection to let go.
@@ -36,7 +37,7 @@ pub(super) fn serve(
     probe: &[u8],
     shared: &Shared,
     handle: &Handle,
-) -> Result<u64, String> {
+) -> Result<u64, ConnError> {
     let prepared = &shared.prepared;
     let config = &prepared.config;
     let answer = |status| Answer {
@@ -47,7 +48,7 @@ pub(super) fn serve(
         Ok(probe) => probe,
         Err(e) => {
             let _ = conn.write_frame(&answer(Status::Refused).encode());
-            return Err(e.to_string());
+            return Err(e.into());
         }
     };
     let status = match (probe.tls, &prepared.tls) {
@@ -56,25 +57,23 @@ pub(super) fn serve(
         (false, _) if config.require_tls => Status::Refused,
         (false, _) => Status::Plain,
     };
-    conn.write_frame(&answer(status).encode())
-        .map_err(|e| e.to_string())?;
+    conn.write_frame(&answer(status).encode())?;
     match (status, &prepared.tls) {
         (Status::Refused, _) if probe.tls => {
-            return Err(
-                "refused: the sender asked for TLS, which is not configured (receiver.tls)".into(),
-            )
+            return Err(ConnError::Refused(
+                "the sender asked for TLS, which is not configured (receiver.tls)",
+            ))
         }
         (Status::Refused, _) => {
-            return Err("refused: the sender does not use TLS (receiver.require_tls)".into())
+            return Err(ConnError::Refused(
+                "the sender does not use TLS (receiver.require_tls)",
+            ))
         }
-        (Status::Tls, Some(tls)) => conn
-            .start_tls(tls, config.handshake_timeout.0)
-            .map_err(|e| e.to_string())?,
+        (Status::Tls, Some(tls)) => conn.start_tls(tls, config.handshake_timeout.0)?,
         _ => {}
     }
-    let Some(frame) = conn
-        .read_frame_within(config.max_frame.0, "hello", config.handshake_timeout.0)
-        .map_err(|e| e.to_string())?
+    let Some(frame) =
+        conn.read_frame_within(config.max_frame.0, "hello", config.handshake_timeout.0)?
     else {
         return Ok(0);
     };
@@ -103,20 +102,20 @@ pub(super) fn serve(
         Ok(session) => {
             let result = session.run(conn, shared, handle);
             if let Err(e) = &result {
-                let _ = conn.write_frame(&Message::Error(e.clone()).encode());
+                let _ = conn.write_frame(&Message::Error(e.to_string()).encode());
             }
             result
         }
         Err(e) => {
-            let _ = conn.write_frame(&Message::Error(e.clone()).encode());
+            let _ = conn.write_frame(&Message::Error(e.to_string()).encode());
             Err(e)
         }
     }
 }
 
-fn refuse(conn: &mut Conn, why: &str) -> Result<u64, String> {
+fn refuse(conn: &mut Conn, why: &'static str) -> Result<u64, ConnError> {
     let _ = conn.write_frame(&Message::Refused.encode());
-    Err(format!("refused: {why}"))
+    Err(ConnError::Refused(why))
 }
 
 /// One stream being received.
@@ -137,17 +136,12 @@ impl Session {
         body: &[u8],
         shared: &Shared,
         handle: &Handle,
-    ) -> Result<Session, String> {
-        let hello = Hello::decode(body).map_err(|e| e.to_string())?;
-        let table = StatementTable::new(&hello.init.statements)
-            .map_err(|e| format!("init message: {e}"))?;
+    ) -> Result<Session, ConnError> {
+        let hello = Hello::decode(body)?;
+        let table = StatementTable::new(&hello.init.statements).map_err(ConnError::Init)?;
         let region = hello.receiver_region();
         let key = (hello.group.clone(), region.clone(), hello.started_at_ns);
-        let socket = conn
-            .transport()
-            .tcp()
-            .try_clone()
-            .map_err(|e| e.to_string())?;
+        let socket = conn.transport().tcp().try_clone()?;
         let claim = shared.active.claim(key, socket, TAKEOVER)?;
         let info = StreamInfo {
             id: 0,
@@ -160,12 +154,8 @@ impl Session {
             commit: hello.init.commit,
             statements: hello.init.statements.into(),
         };
-        let delivery = handle
-            .block_on(shared.fanout.open_stream(info, None))
-            .map_err(|e| e.to_string())?;
-        let mark = delivery
-            .durable_end()
-            .ok_or_else(|| "no sink accepted the stream".to_string())?;
+        let delivery = handle.block_on(shared.fanout.open_stream(info, None))?;
+        let mark = delivery.durable_end().ok_or(ConnError::NoSink)?;
         tracing::info!(
             peer = %conn.peer,
             stream = delivery.stream().id,
@@ -174,8 +164,7 @@ impl Session {
             hello.group,
             region
         );
-        conn.write_frame(&Message::Welcome { mark }.encode())
-            .map_err(|e| e.to_string())?;
+        conn.write_frame(&Message::Welcome { mark }.encode())?;
         Ok(Session {
             delivery,
             table,
@@ -186,49 +175,41 @@ impl Session {
     }
 
     /// Applies segments until the sender ends the stream or goes away.
-    fn run(mut self, conn: &mut Conn, shared: &Shared, handle: &Handle) -> Result<u64, String> {
+    fn run(mut self, conn: &mut Conn, shared: &Shared, handle: &Handle) -> Result<u64, ConnError> {
         let config = &shared.prepared.config;
-        while let Some(frame) = conn
-            .read_frame(config.max_frame.0, "v2 message")
-            .map_err(|e| e.to_string())?
-        {
-            match Message::decode(&frame).map_err(|e| e.to_string())? {
+        while let Some(frame) = conn.read_frame(config.max_frame.0, "v2 message")? {
+            match Message::decode(&frame)? {
                 Message::Segment(seg) => {
                     if seg.end_seq() <= self.mark {
                         // Resent after a lost ack: held already, not opened.
-                        conn.write_frame(&Message::Ack { mark: self.mark }.encode())
-                            .map_err(|e| e.to_string())?;
+                        conn.write_frame(&Message::Ack { mark: self.mark }.encode())?;
                         continue;
                     }
-                    let payload = seg.open(config.max_segment.0).map_err(|e| e.to_string())?;
+                    let payload = seg.open(config.max_segment.0)?;
                     if seg.first_seq > self.mark {
-                        return Err(format!(
-                            "a gap: this receiver holds transactions 0..{} and the segment starts at {}",
-                            self.mark, seg.first_seq
-                        ));
+                        return Err(ConnError::Gap {
+                            mark: self.mark,
+                            first: seg.first_seq,
+                        });
                     }
                     self.apply(seg.first_seq, &payload, handle)?;
-                    conn.write_frame(&Message::Ack { mark: self.mark }.encode())
-                        .map_err(|e| e.to_string())?;
+                    conn.write_frame(&Message::Ack { mark: self.mark }.encode())?;
                 }
                 Message::End { end_seq } if end_seq == self.mark => {
                     let stream = self.delivery.stream().id;
-                    handle
-                        .block_on(self.delivery.close(end_seq))
-                        .map_err(|e| e.to_string())?;
+                    handle.block_on(self.delivery.close(end_seq))?;
                     shared.ended(stream);
-                    conn.write_frame(&Message::Ack { mark: self.mark }.encode())
-                        .map_err(|e| e.to_string())?;
+                    conn.write_frame(&Message::Ack { mark: self.mark }.encode())?;
                     tracing::info!(peer = %conn.peer, stream, "stream ended after {end_seq} transactions");
                     return Ok(self.applied);
                 }
                 Message::End { end_seq } => {
-                    return Err(format!(
-                    "the stream cannot end at {end_seq}: this receiver holds transactions 0..{}",
-                    self.mark
-                ))
+                    return Err(ConnError::End {
+                        end: end_seq,
+                        mark: self.mark,
+                    })
                 }
-                other => return Err(format!("v2: unexpected {} from a sender", other.name())),
+                other => return Err(ConnError::Unexpected(other.name())),
             }
         }
         Ok(self.applied)
@@ -236,14 +217,12 @@ impl Session {
 
     /// Checks every transaction of a segment starting at `first_seq` and
     /// delivers the ones the sinks do not hold yet.
-    fn apply(&mut self, first_seq: u64, payload: &[u8], handle: &Handle) -> Result<(), String> {
+    fn apply(&mut self, first_seq: u64, payload: &[u8], handle: &Handle) -> Result<(), ConnError> {
         let batch = checked_batch(self.delivery.stream().id, first_seq, payload, &self.table)?;
         let end = batch.end_seq();
         if end > self.mark {
             let before = self.mark;
-            self.mark = handle
-                .block_on(self.delivery.deliver(batch, None))
-                .map_err(|e| e.to_string())?;
+            self.mark = handle.block_on(self.delivery.deliver(batch, None))?;
             self.applied += self.mark.saturating_sub(before);
         }
         Ok(())

@@ -35,7 +35,24 @@ pub enum Negotiated {
     V2(Client),
     /// Not a v2 receiver (it closed the connection or answered something
     /// else): speak the legacy protocol on a new connection.
-    Legacy(String),
+    Legacy(NotV2),
+}
+
+/// How a peer showed it does not speak v2.
+#[derive(Debug, thiserror::Error)]
+pub enum NotV2 {
+    /// It closed the connection on the probe.
+    #[error("the peer closed the connection after the probe")]
+    Closed,
+    /// It reset the connection on the probe.
+    #[error("the peer reset the connection after the probe")]
+    Reset,
+    /// It answered something that is not a v2 answer.
+    #[error("the peer answered the probe with something not v2")]
+    Answer,
+    /// It began an answer, then the connection failed.
+    #[error("the peer answered the probe with something not v2 ({0})")]
+    Broken(#[source] std::io::Error),
 }
 
 /// Sends the probe on `tcp` and, if the peer is a v2 receiver, agrees on
@@ -84,37 +101,30 @@ pub fn negotiate(mut tcp: TcpStream, settings: &ClientSettings) -> Result<Negoti
 }
 
 /// Reads the answer to a probe: `Err(why)` when the peer is not v2.
-fn read_answer(tcp: &mut TcpStream) -> Result<Result<Answer, String>, WireError> {
-    let not_v2 = |why: &str| Ok(Err(why.to_string()));
+fn read_answer(tcp: &mut TcpStream) -> Result<Result<Answer, NotV2>, WireError> {
     let mut len = [0u8; 8];
     let mut got = 0;
     while got < len.len() {
         match tcp.read(&mut len[got..]) {
-            Ok(0) if got == 0 => return not_v2("the peer closed the connection after the probe"),
-            Ok(0) => return not_v2("the peer answered the probe with something not v2"),
+            Ok(0) if got == 0 => return Ok(Err(NotV2::Closed)),
+            Ok(0) => return Ok(Err(NotV2::Answer)),
             Ok(n) => got += n,
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) if e.kind() == ErrorKind::ConnectionReset => {
-                return not_v2("the peer reset the connection after the probe")
-            }
-            Err(e) if got > 0 => {
-                return not_v2(&format!(
-                    "the peer answered the probe with something not v2 ({e})"
-                ))
-            }
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => return Ok(Err(NotV2::Reset)),
+            Err(e) if got > 0 => return Ok(Err(NotV2::Broken(e))),
             Err(e) => return Err(WireError::Io(e)),
         }
     }
     let len = u64::from_le_bytes(len);
     if len > 64 {
-        return not_v2("the peer answered the probe with something not v2");
+        return Ok(Err(NotV2::Answer));
     }
     let mut payload = vec![0u8; len as usize];
     if tcp.read_exact(&mut payload).is_err() {
-        return not_v2("the peer answered the probe with something not v2");
+        return Ok(Err(NotV2::Answer));
     }
     match Answer::decode(&payload) {
-        None => not_v2("the peer answered the probe with something not v2"),
+        None => Ok(Err(NotV2::Answer)),
         Some(answer) => answer.map(Ok),
     }
 }

@@ -31,7 +31,7 @@ pub mod tls;
 pub mod token;
 pub mod transport;
 
-pub use client::{negotiate, Client, ClientSettings, Negotiated};
+pub use client::{negotiate, Client, ClientSettings, Negotiated, NotV2};
 pub use frame::{Answer, Message, Probe, Status};
 pub use hello::Hello;
 pub use segment::{Codec, SegmentFrame};

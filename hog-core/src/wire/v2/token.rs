@@ -1,13 +1,45 @@
 //! Pre-shared tokens: read from files, compared in constant time.
 
-use std::path::Path;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::hello::MAX_TOKEN;
+
+/// A token file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// The file cannot be read.
+    #[error("token file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The failure.
+        source: io::Error,
+    },
+    /// The file holds no token.
+    #[error("token file {path}: holds no token")]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A token is longer than a hello may carry.
+    #[error("token file {path}: a token of {len} bytes is longer than {MAX_TOKEN}")]
+    TooLong {
+        /// The file.
+        path: PathBuf,
+        /// The token's length.
+        len: usize,
+    },
+}
 
 /// The tokens in `path`, one per line (blank lines and `#` comments
 /// skipped), so that a receiver can accept an old and a new token while
 /// senders move over.
-pub fn load_tokens(path: &Path) -> Result<Vec<Vec<u8>>, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("token file {}: {e}", path.display()))?;
+pub fn load_tokens(path: &Path) -> Result<Vec<Vec<u8>>, TokenError> {
+    let text = std::fs::read_to_string(path).map_err(|source| TokenError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let tokens: Vec<Vec<u8>> = text
         .lines()
         .map(str::trim)
@@ -15,21 +47,21 @@ pub fn load_tokens(path: &Path) -> Result<Vec<Vec<u8>>, String> {
         .map(|l| l.as_bytes().to_vec())
         .collect();
     if tokens.is_empty() {
-        return Err(format!("token file {}: holds no token", path.display()));
+        return Err(TokenError::Empty {
+            path: path.to_path_buf(),
+        });
     }
-    if let Some(t) = tokens.iter().find(|t| t.len() > super::hello::MAX_TOKEN) {
-        return Err(format!(
-            "token file {}: a token of {} bytes is longer than {}",
-            path.display(),
-            t.len(),
-            super::hello::MAX_TOKEN
-        ));
+    if let Some(t) = tokens.iter().find(|t| t.len() > MAX_TOKEN) {
+        return Err(TokenError::TooLong {
+            path: path.to_path_buf(),
+            len: t.len(),
+        });
     }
     Ok(tokens)
 }
 
 /// The one token in `path` (its first), as a sender sends it.
-pub fn load_token(path: &Path) -> Result<Vec<u8>, String> {
+pub fn load_token(path: &Path) -> Result<Vec<u8>, TokenError> {
     Ok(load_tokens(path)?.swap_remove(0))
 }
 
@@ -76,9 +108,13 @@ mod tests {
         );
         assert_eq!(load_token(&p).unwrap(), b"first");
         std::fs::write(&p, "# nothing\n").unwrap();
-        assert!(load_tokens(&p).unwrap_err().contains("holds no token"));
+        assert!(load_tokens(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("holds no token"));
         assert!(load_tokens(&dir.path().join("none"))
             .unwrap_err()
+            .to_string()
             .contains("none"));
     }
 }
