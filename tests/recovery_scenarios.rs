@@ -303,6 +303,16 @@ fn a_sender_killed_mid_stream_and_restarted_loses_and_repeats_nothing() {
         "send failure",
     );
     rig.held().assert_complete(pid, records);
+    // The restarted sender says what it recovers, and when it is done.
+    let log = plain(&send.log());
+    let handed = format!(
+        "recovery: {THREADS} stream(s) of earlier sessions are unfinished; hstore takes {THREADS}"
+    );
+    assert!(log.contains(&handed), "{log}");
+    let finished = format!("recovery finished: {THREADS} stream(s)");
+    wait_until(10, "recovery to finish", || {
+        plain(&send.log()).contains(&finished)
+    });
     assert!(send.stop().success());
     assert!(recv.stop().success());
 }
