@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use abi_stable::sabi_trait::TD_Opaque;
-use hog_core::pipeline::{Batch, Fanout, OnError, PipelineError, SinkHandle, StatStoreHandle};
+use hog_core::pipeline::{
+    Batch, Fanout, OnError, PipelineError, SinkHandle, StatStoreHandle, StreamDelivery,
+};
 use hog_core::plugin::{Fenced, SinkObject, StatStoreObject};
 use hog_sink_conformance::{stream, Fault, MemorySink, MemoryStore};
 use tokio::sync::watch;
@@ -31,6 +33,30 @@ fn fanout(
     ));
     let (stop, stopping) = watch::channel(false);
     (Fanout::new(handles, store, 1, stopping), stop)
+}
+
+/// Opens the test stream of group `group` on `fanout`; returns the
+/// delivery and the stream's id.
+async fn open(fanout: &Fanout, group: &str) -> (StreamDelivery, u64) {
+    let d = fanout.open_stream(stream(group, 0), None).await.unwrap();
+    let id = d.stream().id;
+    (d, id)
+}
+
+/// Two sinks, `a` holding on errors and `b` as `b_policy` says, and a
+/// store, behind a fan-out.
+fn two_sinks(
+    b_policy: OnError,
+) -> (
+    MemorySink,
+    MemorySink,
+    MemoryStore,
+    Fanout,
+    watch::Sender<bool>,
+) {
+    let (a, b, store) = (MemorySink::new(), MemorySink::new(), MemoryStore::new());
+    let (f, stop) = fanout(&[("a", &a, OnError::Hold), ("b", &b, b_policy)], &store);
+    (a, b, store, f, stop)
 }
 
 /// Transaction `seq` of the test stream.
@@ -57,13 +83,8 @@ fn marks(pairs: &[(&str, u64)]) -> std::collections::BTreeMap<String, u64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_sink_gets_each_batch_once_and_the_lowest_mark_is_released() {
-    let (a, b, store) = (MemorySink::new(), MemorySink::new(), MemoryStore::new());
-    let (fanout, _stop) = fanout(
-        &[("a", &a, OnError::Hold), ("b", &b, OnError::Hold)],
-        &store,
-    );
-    let mut d = fanout.open_stream(stream("G", 0), None).await.unwrap();
-    let id = d.stream().id;
+    let (a, b, store, fanout, _stop) = two_sinks(OnError::Hold);
+    let (mut d, id) = open(&fanout, "G").await;
     assert_eq!(d.durable_end(), Some(0));
     assert_eq!(d.deliver(batch(id, 0, 10), None).await.unwrap(), 10);
     assert_eq!(d.deliver(batch(id, 10, 25), None).await.unwrap(), 25);
@@ -78,15 +99,11 @@ async fn every_sink_gets_each_batch_once_and_the_lowest_mark_is_released() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replay_is_trimmed_to_what_each_sink_lacks() {
-    let (a, b, store) = (MemorySink::new(), MemorySink::new(), MemoryStore::new());
+    let (a, b, store, fanout, _stop) = two_sinks(OnError::Hold);
     // The store gives the first stream id 1; the sinks hold 10 and 4 of
     // its transactions from an earlier run.
     a.preload(1, txns(0, 10));
     b.preload(1, txns(0, 4));
-    let (fanout, _stop) = fanout(
-        &[("a", &a, OnError::Hold), ("b", &b, OnError::Hold)],
-        &store,
-    );
     let mut d = fanout.open_stream(stream("G", 0), None).await.unwrap();
     assert_eq!(d.stream().id, 1);
     assert_eq!(
@@ -104,13 +121,8 @@ async fn a_replay_is_trimmed_to_what_each_sink_lacks() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_sink_holds_the_stream_and_the_others_are_not_written_twice() {
-    let (a, b, store) = (MemorySink::new(), MemorySink::new(), MemoryStore::new());
-    let (fanout, _stop) = fanout(
-        &[("a", &a, OnError::Hold), ("b", &b, OnError::Hold)],
-        &store,
-    );
-    let mut d = fanout.open_stream(stream("G", 0), None).await.unwrap();
-    let id = d.stream().id;
+    let (a, b, store, fanout, _stop) = two_sinks(OnError::Hold);
+    let (mut d, id) = open(&fanout, "G").await;
     b.set_fault(Fault::Fail(2));
     assert_eq!(d.deliver(batch(id, 0, 5), None).await.unwrap(), 5);
     assert_eq!(a.writes(), [(id, 0, 5)], "a wrote the batch once");
@@ -121,13 +133,8 @@ async fn a_failing_sink_holds_the_stream_and_the_others_are_not_written_twice() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_detaching_sink_stops_receiving_and_its_recorded_mark_stays() {
-    let (a, b, store) = (MemorySink::new(), MemorySink::new(), MemoryStore::new());
-    let (fanout, _stop) = fanout(
-        &[("a", &a, OnError::Hold), ("b", &b, OnError::Detach)],
-        &store,
-    );
-    let mut d = fanout.open_stream(stream("G", 0), None).await.unwrap();
-    let id = d.stream().id;
+    let (a, b, store, fanout, _stop) = two_sinks(OnError::Detach);
+    let (mut d, id) = open(&fanout, "G").await;
     assert_eq!(d.deliver(batch(id, 0, 5), None).await.unwrap(), 5);
     b.set_fault(Fault::FailAlways);
     assert_eq!(d.deliver(batch(id, 5, 10), None).await.unwrap(), 10);
@@ -157,18 +164,12 @@ async fn a_detaching_sink_stops_receiving_and_its_recorded_mark_stays() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panicking_sink_is_fenced_for_every_stream_and_the_others_go_on() {
-    let (a, b, store) = (MemorySink::new(), MemorySink::new(), MemoryStore::new());
-    let (fanout, _stop) = fanout(
-        &[("a", &a, OnError::Hold), ("b", &b, OnError::Hold)],
-        &store,
-    );
-    let mut d = fanout.open_stream(stream("G", 0), None).await.unwrap();
-    let id = d.stream().id;
+    let (a, b, store, fanout, _stop) = two_sinks(OnError::Hold);
+    let (mut d, id) = open(&fanout, "G").await;
     b.set_fault(Fault::Panic);
     assert_eq!(d.deliver(batch(id, 0, 5), None).await.unwrap(), 5);
     assert!(fanout.sinks()[1].is_fenced());
-    let mut other = fanout.open_stream(stream("H", 9), None).await.unwrap();
-    let other_id = other.stream().id;
+    let (mut other, other_id) = open(&fanout, "H").await;
     assert_eq!(other.deliver(batch(other_id, 0, 3), None).await.unwrap(), 3);
     assert_eq!(a.stored(other_id), txns(0, 3));
     assert!(
@@ -182,8 +183,7 @@ async fn a_panicking_sink_is_fenced_for_every_stream_and_the_others_go_on() {
 async fn a_failing_stat_store_holds_the_stream_until_it_records() {
     let (a, store) = (MemorySink::new(), MemoryStore::new());
     let (fanout, _stop) = fanout(&[("a", &a, OnError::Hold)], &store);
-    let mut d = fanout.open_stream(stream("G", 0), None).await.unwrap();
-    let id = d.stream().id;
+    let (mut d, id) = open(&fanout, "G").await;
     store.set_fault(Fault::Fail(2));
     assert_eq!(d.deliver(batch(id, 0, 5), None).await.unwrap(), 5);
     assert_eq!(store.failures(), 2);
@@ -192,13 +192,8 @@ async fn a_failing_stat_store_holds_the_stream_until_it_records() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_ends_a_held_wait_and_releases_nothing() {
-    let (a, b, store) = (MemorySink::new(), MemorySink::new(), MemoryStore::new());
-    let (fanout, stop) = fanout(
-        &[("a", &a, OnError::Hold), ("b", &b, OnError::Hold)],
-        &store,
-    );
-    let mut d = fanout.open_stream(stream("G", 0), None).await.unwrap();
-    let id = d.stream().id;
+    let (a, b, store, fanout, stop) = two_sinks(OnError::Hold);
+    let (mut d, id) = open(&fanout, "G").await;
     b.set_fault(Fault::FailAlways);
     let held = tokio::spawn(async move { d.deliver(batch(id, 0, 5), None).await });
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -221,8 +216,7 @@ async fn stopping_ends_a_held_wait_and_releases_nothing() {
 async fn a_stream_whose_every_sink_detached_says_so() {
     let (a, store) = (MemorySink::new(), MemoryStore::new());
     let (fanout, _stop) = fanout(&[("a", &a, OnError::Detach)], &store);
-    let mut d = fanout.open_stream(stream("G", 0), None).await.unwrap();
-    let id = d.stream().id;
+    let (mut d, id) = open(&fanout, "G").await;
     a.set_fault(Fault::FailAlways);
     let result = d.deliver(batch(id, 0, 5), None).await;
     assert!(
