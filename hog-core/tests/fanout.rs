@@ -205,6 +205,7 @@ async fn stopping_ends_a_held_wait_and_releases_nothing() {
         "{result:?}"
     );
     assert!(b.stored(id).is_empty());
+    assert_eq!(a.stored(id), txns(0, 5), "a took the batch once");
     assert_eq!(
         store.marks(id),
         marks(&[("a", 0), ("b", 0)]),
