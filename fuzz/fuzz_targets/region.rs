@@ -41,7 +41,7 @@ fuzz_target!(|data: &[u8]| {
             "the drain does not stop"
         );
         // A small byte limit so a ring of many transactions takes many reads.
-        match drain.read(&ring, &mut batch, 4096, |_| Ok(())) {
+        match drain.read(&ring, &mut batch, 4096, |_| Ok(1)) {
             Ok(Stop::BatchFull) => drain.release(&ring),
             _ => break,
         }

@@ -10,6 +10,7 @@
 pub mod clock;
 pub mod fregion;
 pub mod hstore;
+pub mod metrics;
 pub mod paths;
 pub mod pipeline;
 pub use hog_plugin_api as plugin;

@@ -95,7 +95,7 @@ fn check(name: &str) {
     let mut batch = Batch::new(1, 0);
     assert_eq!(
         drain
-            .read(&ring, &mut batch, usize::MAX, |_| Ok(()))
+            .read(&ring, &mut batch, usize::MAX, |_| Ok(1))
             .unwrap(),
         Stop::CaughtUp
     );
@@ -154,7 +154,7 @@ fn a_read_index_inside_a_transaction_resyncs_to_the_next_boundary() {
     let mut drain = Drain::attach(&ring, 7);
     assert!(drain.resyncing());
     drain
-        .read(&ring, &mut Batch::new(1, 7), usize::MAX, |_| Ok(()))
+        .read(&ring, &mut Batch::new(1, 7), usize::MAX, |_| Ok(1))
         .unwrap();
     assert!(!drain.resyncing());
     assert_eq!(

@@ -1091,7 +1091,7 @@ fn drain_fully(region: &Region) -> (Batch, Result<Stop, DrainError>) {
     let mut drain = Drain::attach(&ring, 0);
     let mut batch = Batch::new(1, 0);
     for _ in 0..=ring.count() {
-        match drain.read(&ring, &mut batch, usize::MAX, |_| Ok(())) {
+        match drain.read(&ring, &mut batch, usize::MAX, |_| Ok(1)) {
             Ok(Stop::BatchFull) => continue,
             other => return (batch, other),
         }
@@ -1335,6 +1335,6 @@ fn a_ring_of_2_pow_32_minus_1_slots_attaches() {
     let ring = region.ring();
     let mut drain = Drain::attach(&ring, 0);
     assert!(!drain.resyncing());
-    let r = drain.read(&ring, &mut Batch::new(1, 0), usize::MAX, |_| Ok(()));
+    let r = drain.read(&ring, &mut Batch::new(1, 0), usize::MAX, |_| Ok(1));
     assert_eq!(r, Ok(Stop::CaughtUp));
 }

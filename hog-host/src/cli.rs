@@ -29,6 +29,9 @@ pub enum Command {
         run: RunArgs,
         /// Print the store's JSON report instead of a summary.
         json: bool,
+        /// Refresh the summary every two seconds, with the live metrics of
+        /// a running hog if it serves them (`--watch`).
+        watch: bool,
     },
     /// Run the demo: producers into hog in local mode.
     Demo {
@@ -69,9 +72,9 @@ hog: drains structured logs that programs write into shared-memory rings
 (hobbes storage.H) and stores them in files or ships them to a remote hog.
 
 usage: hog [-d <dir>] [-g group+] [-p t s host:port+] [-s port] [-c] [-m <dir>] [-z]
-           [--no-recovery] [--config FILE] [--print-config]
+           [--no-recovery] [--metrics ADDR] [--config FILE] [--print-config]
        hog demo [--out DIR]
-       hog stat [--json] [-m DIR] [--config FILE]
+       hog stat [--json | --watch] [-m DIR] [--metrics ADDR] [--config FILE]
        hog ls FILE [--all]
        hog cat FILE [--series NAME] [--format json|csv] [--from TIME] [--to TIME]
        hog --help | --version
@@ -95,6 +98,8 @@ flags:
   -z             store each statement as a compressed series (hobbes cseq,
                  as hog -z: any statement type; no log/transactions series)
   --no-recovery  do not resume unfinished streams at start
+  --metrics ADDR serve Prometheus metrics at /metrics and a live status page
+                 at / on ADDR: PORT (127.0.0.1) or HOST:PORT. off by default
   --config FILE  read settings from a TOML or YAML file (see config/hog.toml)
   --print-config print the merged settings and exit
   -?, --help     print this text
@@ -103,6 +108,11 @@ settings merge in the order: defaults < --config file < HOG_* environment
 variables (HOG_LOG_LEVEL=debug, HOG_SINK__DISK__DIR=...) < flags. A HOG_*
 variable that names no setting is ignored with a warning; an unknown key in
 a file or a flag is an error.
+
+the stat store and a running hog:
+  stat           sessions, unfinished streams with each sink's backlog, recent
+                 recoveries; --json as the store reports it; --watch refreshes
+                 every 2 s, with live counts from a hog serving --metrics ADDR
 
 data files (written by this hog, the C++ hog or fregion.H):
   ls FILE        list bindings with their types and counts (--all: internal too)
@@ -189,6 +199,13 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
                 json!(true),
             ),
             "--no-recovery" => set(&mut run.overrides, &["recovery"], json!(false)),
+            "--metrics" => {
+                let Some(addr) = args.get(i) else {
+                    return err("--metrics needs an address: PORT or HOST:PORT");
+                };
+                i += 1;
+                set(&mut run.overrides, &["metrics", "listen"], json!(addr));
+            }
             "--config" => {
                 let Some(file) = args.get(i) else {
                     return err("--config needs a file");
@@ -205,19 +222,29 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
 
 fn parse_stat(args: &[String]) -> Result<Command, CliError> {
     let json = args.iter().any(|a| a == "--json");
-    let rest: Vec<String> = args.iter().filter(|a| *a != "--json").cloned().collect();
-    let run = match rest.is_empty() {
-        true => RunArgs::default(),
-        false => match parse(&rest)? {
-            Command::Run(run) => run,
-            _ => {
-                return Err(CliError(
-                    "usage: hog stat [--json] [-m DIR] [--config FILE]".into(),
-                ))
-            }
-        },
-    };
-    Ok(Command::Stat { run, json })
+    let watch = args.iter().any(|a| a == "--watch");
+    if json && watch {
+        return Err(CliError(
+            "hog stat: --json and --watch do not go together".into(),
+        ));
+    }
+    let rest: Vec<String> = args
+        .iter()
+        .filter(|a| *a != "--json" && *a != "--watch")
+        .cloned()
+        .collect();
+    let run =
+        match rest.is_empty() {
+            true => RunArgs::default(),
+            false => match parse(&rest)? {
+                Command::Run(run) => run,
+                _ => return Err(CliError(
+                    "usage: hog stat [--json | --watch] [-m DIR] [--metrics ADDR] [--config FILE]"
+                        .into(),
+                )),
+            },
+        };
+    Ok(Command::Stat { run, json, watch })
 }
 
 fn parse_demo(args: &[String]) -> Result<Command, CliError> {

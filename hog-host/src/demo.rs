@@ -39,6 +39,9 @@ pub async fn demo(out: Option<PathBuf>) -> Result<(), RunError> {
     let mut overrides = Map::new();
     overrides.insert("store_dir".into(), json!(out));
     overrides.insert("sink".into(), json!({"disk": {"dir": template}}));
+    // Metrics and the status page, on a port of the system's choosing
+    // (announced), while the demo runs.
+    overrides.insert("metrics".into(), json!({"listen": "127.0.0.1:0"}));
     let config = config::load(Some(&file), &overrides).map_err(|e| RunError(e.to_string()))?;
 
     let (stop, shutdown) = watch::channel(false);

@@ -11,4 +11,5 @@ pub mod inspect;
 pub mod logging;
 pub mod plugins;
 pub mod run;
+pub mod serve;
 pub mod stat;

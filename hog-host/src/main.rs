@@ -37,7 +37,13 @@ fn main() -> ExitCode {
             });
             inspected(result)
         }
-        Command::Stat { run, json } => match stat::stat(&run, json) {
+        Command::Stat {
+            run, watch: true, ..
+        } => match stat::watch(&run) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fatal(&e.to_string()),
+        },
+        Command::Stat { run, json, .. } => match stat::stat(&run, json) {
             Ok(text) => {
                 print!("{text}");
                 ExitCode::SUCCESS

@@ -1,7 +1,7 @@
 //! One run of hog: set up the stat store and sinks, run the sources until
 //! they end or hog is asked to stop, then shut everything down cleanly.
 
-use hog_core::pipeline::Fanout;
+use hog_core::pipeline::{Fanout, SinkHandle};
 use hog_core::plugin::{SessionInfo, SinkStats};
 use hog_core::recovery;
 use hog_core::source::{Generator, HstoreSource, ReceiverSource, Source, SourceContext};
@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use crate::config::{Config, Mode};
 use crate::logging::announce;
 use crate::plugins;
+use crate::serve;
 use hog_core::clock::now_ns;
 
 /// What each sink received during a run.
@@ -43,6 +44,7 @@ pub async fn run_until(
     let mut sources = sources(&config)?;
     let (store, stat_path) = plugins::stat_store(&config).map_err(fail)?;
     let sinks = plugins::sinks(&config).map_err(fail)?;
+    let _server = serve_metrics(&config)?;
     let mode = Mode::of(&config);
     let session_id = store
         .begin_session(SessionInfo {
@@ -67,15 +69,17 @@ pub async fn run_until(
     let (sources_done, sources_ended) = watch::channel(false);
     let following = tokio::spawn(recovery.follow(sources_ended));
 
-    let context = SourceContext {
-        fanout: Fanout::new(sinks.clone(), store.clone(), session_id, shutdown.clone()),
-        shutdown,
-    };
+    let sampling = tokio::spawn(sample(sinks.clone(), sources_done.subscribe()));
+    let fanout = Fanout::new(sinks.clone(), store.clone(), session_id, shutdown.clone());
     let tasks: Vec<_> = sources
         .into_iter()
         .map(|source| {
             let name = source.name().to_string();
-            (name, tokio::spawn(source.run(context.clone())))
+            let context = SourceContext {
+                fanout: fanout.for_source(&name),
+                shutdown: shutdown.clone(),
+            };
+            (name, tokio::spawn(source.run(context)))
         })
         .collect();
     let mut failures = Vec::new();
@@ -89,6 +93,7 @@ pub async fn run_until(
 
     let _ = sources_done.send(true);
     let _ = following.await;
+    let _ = sampling.await;
 
     let mut summary = Vec::new();
     for sink in &sinks {
@@ -113,6 +118,55 @@ pub async fn run_until(
         Ok(summary)
     } else {
         Err(RunError(failures.join("\n")))
+    }
+}
+
+/// Starts the metrics listener if `metrics.listen` is set, with the
+/// receiver's TLS and tokens when those are configured.
+fn serve_metrics(config: &Config) -> Result<Option<serve::Server>, RunError> {
+    let Some(listen) = &config.metrics.listen else {
+        return Ok(None);
+    };
+    let receiver = &config.receiver;
+    let security = if receiver.tls.is_some() || receiver.token_file.is_some() {
+        let prepared = receiver.prepare().map_err(fail)?;
+        serve::Security {
+            tls: prepared.tls,
+            tokens: prepared.tokens,
+        }
+    } else {
+        serve::Security::default()
+    };
+    let scheme = if security.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let server = serve::start(listen, security).map_err(fail)?;
+    announce(&format!(
+        "hog metrics at {scheme}://{0}/metrics, status page at {scheme}://{0}/",
+        server.addr()
+    ));
+    Ok(Some(server))
+}
+
+/// Once a second until `done`: samples throughput and asks the sinks for
+/// their own counters, for the metrics.
+async fn sample(sinks: Vec<std::sync::Arc<SinkHandle>>, mut done: watch::Receiver<bool>) {
+    let m = hog_core::metrics::global();
+    loop {
+        m.sample();
+        let mut stats = Vec::with_capacity(sinks.len());
+        for sink in &sinks {
+            if let Ok(s) = sink.stats().await {
+                stats.push((sink.name().to_string(), s));
+            }
+        }
+        m.set_plugin_stats(stats);
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+            _ = hog_core::pipeline::stopped(&mut done) => return,
+        }
     }
 }
 

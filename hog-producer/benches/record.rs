@@ -68,7 +68,7 @@ fn consume(
                 continue;
             }
             let mut batch = Batch::new(0, drain.next_seq());
-            drain.read(&ring, &mut batch, 1 << 20, |_| Ok(())).unwrap();
+            drain.read(&ring, &mut batch, 1 << 20, |_| Ok(1)).unwrap();
             drain.release(&ring);
             bytes += batch.byte_len() as u64;
             if batch.is_empty() {

@@ -1,17 +1,20 @@
 //! A producer process for tests and demos: threads logging sequence
 //! numbers into a group.
 //!
-//! `loadgen GROUP DIR THREADS RECORDS [auto|manual] [PAGES] [TXN]`: each
-//! thread `t` logs statement `seq` (a `long`) with values
+//! `loadgen GROUP DIR THREADS RECORDS [auto|manual] [PAGES] [TXN] [LINGER_MS]`:
+//! each thread `t` logs statement `seq` (a `long`) with values
 //! `t * 1_000_000 + i` for `i` in `0..RECORDS`; with `manual`, it commits
-//! every `TXN` records. Prints `done` when every thread has finished.
+//! every `TXN` records. Prints `done` when every thread has finished, then
+//! stays `LINGER_MS` before it exits (its streams stay open meanwhile).
 
 use hog_producer::{CommitMethod, Declaration, Group, Qos};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 4 {
-        eprintln!("usage: loadgen GROUP DIR THREADS RECORDS [auto|manual] [PAGES] [TXN]");
+        eprintln!(
+            "usage: loadgen GROUP DIR THREADS RECORDS [auto|manual] [PAGES] [TXN] [LINGER_MS]"
+        );
         std::process::exit(2);
     }
     let number = |i: usize, default: u64| {
@@ -43,4 +46,5 @@ fn main() {
         }
     });
     println!("done");
+    std::thread::sleep(std::time::Duration::from_millis(number(7, 0)));
 }

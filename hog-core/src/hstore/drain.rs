@@ -140,14 +140,15 @@ impl Drain {
     /// (whose `first_seq` must be [`Drain::next_seq`] when it is empty),
     /// until everything published is read or the batch holds `max_bytes`.
     ///
-    /// Each committed transaction must pass `check`; one that does not
-    /// stops the drain before it (it stays in the ring, unreleased).
+    /// Each committed transaction must pass `check`, which returns how many
+    /// records it holds; one that does not pass stops the drain before it
+    /// (it stays in the ring, unreleased).
     pub fn read(
         &mut self,
         ring: &Ring<'_>,
         batch: &mut Batch,
         max_bytes: usize,
-        check: impl Fn(&[u8]) -> Result<(), DecodeError>,
+        check: impl Fn(&[u8]) -> Result<u64, DecodeError>,
     ) -> Result<Stop, DrainError> {
         let wi = ring.wi();
         while self.cursor != wi {
@@ -185,11 +186,11 @@ impl Drain {
             match footer.state {
                 state::CONT => continue,
                 state::COMMIT if !self.discarding => {
-                    check(&self.pending).map_err(|e| DrainError::Transaction {
+                    let records = check(&self.pending).map_err(|e| DrainError::Transaction {
                         seq: self.next_seq,
                         why: e.into(),
                     })?;
-                    batch.push(&self.pending);
+                    batch.push_records(&self.pending, records);
                     self.next_seq += 1;
                 }
                 _ => {}

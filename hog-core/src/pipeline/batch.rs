@@ -11,6 +11,9 @@ pub struct Batch {
     first_seq: u64,
     data: Vec<u8>,
     ends: Vec<u64>,
+    /// Records in transactions up to and including each one (a running
+    /// count: the records of any tail are one subtraction away).
+    record_ends: Vec<u64>,
 }
 
 impl Batch {
@@ -21,19 +24,32 @@ impl Batch {
             first_seq,
             data: Vec::new(),
             ends: Vec::new(),
+            record_ends: Vec::new(),
         }
     }
 
-    /// Appends one transaction.
+    /// Appends one transaction of one record.
     pub fn push(&mut self, transaction: &[u8]) {
-        self.data.extend_from_slice(transaction);
-        self.ends.push(self.data.len() as u64);
+        self.push_records(transaction, 1);
     }
 
-    /// Appends one transaction written in place by `write`.
+    /// Appends a transaction that holds `records` records.
+    pub fn push_records(&mut self, transaction: &[u8], records: u64) {
+        self.data.extend_from_slice(transaction);
+        self.ends.push(self.data.len() as u64);
+        self.count(records);
+    }
+
+    fn count(&mut self, records: u64) {
+        let before = self.record_ends.last().copied().unwrap_or(0);
+        self.record_ends.push(before + records);
+    }
+
+    /// Appends one transaction of one record, written in place by `write`.
     pub fn push_with(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
         write(&mut self.data);
         self.ends.push(self.data.len() as u64);
+        self.count(1);
     }
 
     /// The stream the batch belongs to.
@@ -66,6 +82,30 @@ impl Batch {
         self.data.len()
     }
 
+    /// Records in the transactions from sequence `seq` on.
+    pub fn records_from(&self, seq: u64) -> u64 {
+        let skip = self.skip(seq);
+        let total = self.record_ends.last().copied().unwrap_or(0);
+        total
+            - if skip == 0 {
+                0
+            } else {
+                self.record_ends[skip - 1]
+            }
+    }
+
+    /// Payload bytes of the transactions from sequence `seq` on.
+    pub fn bytes_from(&self, seq: u64) -> u64 {
+        let skip = self.skip(seq);
+        self.data.len() as u64 - if skip == 0 { 0 } else { self.ends[skip - 1] }
+    }
+
+    /// How many transactions precede sequence `seq`.
+    fn skip(&self, seq: u64) -> usize {
+        seq.saturating_sub(self.first_seq)
+            .min(self.ends.len() as u64) as usize
+    }
+
     /// The whole batch, borrowed for a sink.
     pub fn as_ref(&self) -> BatchRef<'_> {
         self.from_seq(self.first_seq)
@@ -74,9 +114,7 @@ impl Batch {
     /// The part of the batch from sequence `seq` on (empty if `seq` is past
     /// the end): what a sink that already holds `..seq` still needs.
     pub fn from_seq(&self, seq: u64) -> BatchRef<'_> {
-        let skip = seq
-            .saturating_sub(self.first_seq)
-            .min(self.ends.len() as u64) as usize;
+        let skip = self.skip(seq);
         BatchRef {
             stream_id: self.stream_id,
             first_seq: self.first_seq + skip as u64,
@@ -104,5 +142,20 @@ mod tests {
         assert!(batch.from_seq(13).is_empty());
         assert_eq!(batch.from_seq(13).first_seq, 13);
         assert_eq!(batch.from_seq(3).len(), 3);
+    }
+
+    #[test]
+    fn records_and_bytes_of_a_tail_are_counted() {
+        let mut batch = Batch::new(7, 10);
+        batch.push_records(b"aa", 2);
+        batch.push(b"b");
+        batch.push_records(b"cccc", 3);
+        assert_eq!(batch.records_from(0), 6);
+        assert_eq!(batch.records_from(11), 4);
+        assert_eq!(batch.records_from(12), 3);
+        assert_eq!(batch.records_from(13), 0);
+        assert_eq!(batch.bytes_from(10), 7);
+        assert_eq!(batch.bytes_from(12), 4);
+        assert_eq!(batch.bytes_from(99), 0);
     }
 }

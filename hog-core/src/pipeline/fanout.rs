@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
+use crate::metrics::{self, SinkCounters, SinkState, SourceCounters, StreamStatus};
 use crate::plugin::{progress, ErrorKind, PluginError, SourceCursor, StreamInfo};
 
 use super::batch::Batch;
@@ -37,6 +38,7 @@ pub struct Fanout {
     store: StatStoreHandle,
     session_id: u64,
     shutdown: watch::Receiver<bool>,
+    source: Arc<str>,
 }
 
 impl Fanout {
@@ -53,6 +55,16 @@ impl Fanout {
             store,
             session_id,
             shutdown,
+            source: Arc::from("source"),
+        }
+    }
+
+    /// The same fan-out for source `name`, which its streams are counted
+    /// under in the metrics.
+    pub fn for_source(&self, name: &str) -> Self {
+        Self {
+            source: Arc::from(name),
+            ..self.clone()
         }
     }
 
@@ -85,6 +97,11 @@ impl Fanout {
         })
         .await?;
         let stream = Arc::new(stream);
+        let m = metrics::global();
+        let names: Vec<&str> = self.sinks.iter().map(|s| s.name()).collect();
+        let status = Arc::new(StreamStatus::new(&stream, &names));
+        m.group(&stream.group).opened.add(1);
+        m.track(Arc::clone(&status));
         let mut targets = Vec::with_capacity(self.sinks.len());
         // A sink that cannot take the stream is recorded as holding none of
         // it, so that the stream counts as unfinished for that sink.
@@ -95,13 +112,18 @@ impl Fanout {
                 match sink.open_stream(Arc::clone(&stream)).await {
                     Ok(mark) => {
                         resumed(sink.name(), &stream, held.as_ref());
+                        status.set_mark(sink.name(), mark);
+                        status.set_state(sink.name(), SinkState::Writing);
                         targets.push(Target {
                             sink: Arc::clone(sink),
                             mark,
+                            counters: m.sink(sink.name(), &stream.group),
                         });
                         break mark;
                     }
                     Err(e) if holds(sink, &e) => {
+                        m.sink(sink.name(), &stream.group).errors.add(1);
+                        status.set_state(sink.name(), SinkState::Holding);
                         failing(sink.name(), &stream, "open", &e, &mut held);
                         let held = held.as_mut().expect("just set");
                         if !held.pause(&mut shutdown).await {
@@ -111,6 +133,8 @@ impl Fanout {
                         }
                     }
                     Err(e) => {
+                        m.sink(sink.name(), &stream.group).errors.add(1);
+                        status.set_state(sink.name(), SinkState::Detached);
                         detached(sink, &stream, "open", &e);
                         break 0;
                     }
@@ -118,11 +142,16 @@ impl Fanout {
             };
             marks.push(progress(sink.name(), mark));
         }
+        status
+            .source_end
+            .set(targets.iter().map(|t| t.mark).min().unwrap_or(0));
         let delivery = StreamDelivery {
+            source: m.source(&self.source, &stream.group),
             stream,
             targets,
             store: self.store.clone(),
             shutdown,
+            status,
         };
         delivery.record_marks(marks, cursor).await?;
         Ok(delivery)
@@ -132,6 +161,7 @@ impl Fanout {
 struct Target {
     sink: Arc<SinkHandle>,
     mark: u64,
+    counters: Arc<SinkCounters>,
 }
 
 /// One open stream: delivers its batches to the sinks that accepted it.
@@ -140,12 +170,19 @@ pub struct StreamDelivery {
     targets: Vec<Target>,
     store: StatStoreHandle,
     shutdown: watch::Receiver<bool>,
+    status: Arc<StreamStatus>,
+    source: Arc<SourceCounters>,
 }
 
 impl StreamDelivery {
     /// The stream, with the id the stat store gave it.
     pub fn stream(&self) -> &StreamInfo {
         &self.stream
+    }
+
+    /// The stream's live status (a source sets its ring fill there).
+    pub fn status(&self) -> &StreamStatus {
+        &self.status
     }
 
     /// The lowest durable mark among the sinks still receiving the stream:
@@ -168,6 +205,10 @@ impl StreamDelivery {
     ) -> Result<u64, PipelineError> {
         let batch = Arc::new(batch);
         let end = batch.end_seq();
+        self.source.transactions.add(batch.len() as u64);
+        self.source.records.add(batch.records_from(0));
+        self.source.bytes.add(batch.byte_len() as u64);
+        self.status.source_end.set(end);
         let mut pending: Vec<Arc<SinkHandle>> = self
             .targets
             .iter()
@@ -179,10 +220,15 @@ impl StreamDelivery {
             let failed = self.write_to(&pending, &batch, end).await;
             pending = Vec::new();
             for (sink, e) in failed {
+                if let Some(t) = self.target(&sink) {
+                    t.counters.errors.add(1);
+                }
                 if holds(&sink, &e) {
+                    self.status.set_state(sink.name(), SinkState::Holding);
                     failing(sink.name(), &self.stream, "write", &e, &mut held);
                     pending.push(sink);
                 } else {
+                    self.status.set_state(sink.name(), SinkState::Detached);
                     detached(&sink, &self.stream, "write", &e);
                     self.targets.retain(|t| !Arc::ptr_eq(&t.sink, &sink));
                 }
@@ -190,7 +236,13 @@ impl StreamDelivery {
             if let Some(h) = held.as_mut() {
                 if pending.is_empty() {
                     resumed("sinks", &self.stream, Some(h));
-                } else if !h.pause(&mut self.shutdown).await {
+                } else if h.pause(&mut self.shutdown).await {
+                    for sink in &pending {
+                        if let Some(t) = self.target(sink) {
+                            t.counters.retries.add(1);
+                        }
+                    }
+                } else {
                     return Err(PipelineError::Stopping {
                         stream_id: self.stream.id,
                     });
@@ -235,12 +287,25 @@ impl StreamDelivery {
                 .unwrap_or_else(|e| Err(PluginError::other(format!("sink task failed: {e}"))));
             match result {
                 Ok(mark) => {
+                    let status = Arc::clone(&self.status);
                     if let Some(t) = self
                         .targets
                         .iter_mut()
                         .find(|t| Arc::ptr_eq(&t.sink, &sink))
                     {
-                        t.mark = t.mark.max(mark.min(end));
+                        let new = t.mark.max(mark.min(end));
+                        // What the sink newly holds: records of the
+                        // transactions from its old mark to its new one.
+                        t.counters.transactions.add(new - t.mark);
+                        t.counters
+                            .records
+                            .add(batch.records_from(t.mark) - batch.records_from(new));
+                        t.counters
+                            .bytes
+                            .add(batch.bytes_from(t.mark) - batch.bytes_from(new));
+                        t.mark = new;
+                        status.set_mark(sink.name(), new);
+                        status.set_state(sink.name(), SinkState::Writing);
                     }
                 }
                 Err(e) => failed.push((sink, e)),
@@ -249,11 +314,12 @@ impl StreamDelivery {
         failed
     }
 
+    fn target(&self, sink: &Arc<SinkHandle>) -> Option<&Target> {
+        self.targets.iter().find(|t| Arc::ptr_eq(&t.sink, sink))
+    }
+
     fn mark_of(&self, sink: &Arc<SinkHandle>) -> u64 {
-        self.targets
-            .iter()
-            .find(|t| Arc::ptr_eq(&t.sink, sink))
-            .map_or(0, |t| t.mark)
+        self.target(sink).map_or(0, |t| t.mark)
     }
 
     /// Ends the stream after `end_seq` transactions: closes it on every sink
@@ -272,7 +338,9 @@ impl StreamDelivery {
         store_call(&mut self.shutdown, &stream, "close the stream", || {
             store.close_stream(stream.id, end_seq)
         })
-        .await
+        .await?;
+        metrics::global().group(&stream.group).closed.add(1);
+        Ok(())
     }
 
     async fn record(&mut self, cursor: Option<SourceCursor>) -> Result<(), PipelineError> {
@@ -296,6 +364,13 @@ impl StreamDelivery {
                 .record_progress(self.stream.id, marks.clone(), cursor)
         })
         .await
+    }
+}
+
+impl Drop for StreamDelivery {
+    /// The stream is no longer shown as open.
+    fn drop(&mut self) {
+        metrics::global().forget(self.stream.id);
     }
 }
 

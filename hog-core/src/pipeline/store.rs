@@ -54,11 +54,16 @@ impl StatStoreHandle {
         progress: Vec<SinkProgress>,
         cursor: Option<SourceCursor>,
     ) -> Result<(), PluginError> {
-        blocking(&self.object, move |s| {
+        let started = std::time::Instant::now();
+        let result = blocking(&self.object, move |s| {
             s.record_progress(stream_id, RSlice::from_slice(&progress), cursor.into())
                 .into()
         })
-        .await
+        .await;
+        crate::metrics::global()
+            .store_commit
+            .observe(started.elapsed());
+        result
     }
 
     /// Records that a stream ended after `end_seq` transactions.

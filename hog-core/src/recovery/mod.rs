@@ -63,6 +63,9 @@ pub async fn hand_over(
         match sources.iter().position(|s| s.owns(&stream)) {
             Some(i) => {
                 let tracker = Tracker::new(stream.stream.id);
+                if active {
+                    crate::metrics::global().recovering(stream.stream.id);
+                }
                 trackers.push(tracker.clone());
                 handed[i].push(Adopted { stream, tracker });
             }
@@ -77,7 +80,7 @@ pub async fn hand_over(
         }
     }
     if total > 0 {
-        tracing::info!(
+        let line = format!(
             "recovery: {total} stream(s) of earlier sessions are unfinished{}{}",
             if taken.is_empty() {
                 String::new()
@@ -90,6 +93,8 @@ pub async fn hand_over(
                 " (recovery is off: each waits for its producer or sender to return)"
             }
         );
+        tracing::info!("{line}");
+        crate::metrics::global().event("info", line);
     }
     if !orphans.is_empty() {
         tracing::warn!(
@@ -130,7 +135,11 @@ impl Recovery {
             let (ended, running): (Vec<Tracker>, Vec<Tracker>) =
                 pending.into_iter().partition(Tracker::ended);
             pending = running;
+            let m = crate::metrics::global();
+            m.recovery_bytes_left
+                .set(pending.iter().map(|t| t.bytes().0).sum());
             for t in ended {
+                m.recovered(t.stream_id());
                 failed += usize::from(!t.is_finished());
                 if let Err(e) = self
                     .store
@@ -144,7 +153,7 @@ impl Recovery {
                 }
             }
             if pending.is_empty() {
-                tracing::info!(
+                let line = format!(
                     "recovery finished: {total} stream(s) in {:.1}s{}",
                     started.elapsed().as_secs_f64(),
                     if failed > 0 {
@@ -153,6 +162,8 @@ impl Recovery {
                         String::new()
                     }
                 );
+                tracing::info!("{line}");
+                m.event("info", line);
                 return;
             }
             if *done.borrow() {

@@ -54,10 +54,22 @@ pub struct Config {
     pub generator: GeneratorConfig,
     /// Sink definitions by name.
     pub sink: BTreeMap<String, PluginConfig>,
+    /// The metrics and status page listener.
+    pub metrics: MetricsConfig,
     /// `HOG_*` environment variables that name no setting: left out, with a
     /// warning, since the environment is shared with everything else.
     #[serde(skip)]
     pub ignored_env: Vec<String>,
+}
+
+/// Where the metrics (`/metrics`) and the status page (`/`) are served.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// `PORT` (on 127.0.0.1), `HOST:PORT` or `[V6]:PORT`; unset: off
+    /// (`--metrics`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
 }
 
 /// A sink or stat store: a built-in `kind` or a `plugin` library, with the
@@ -108,6 +120,7 @@ impl Default for Config {
             hstore: HstoreConfig::default(),
             receiver: ReceiverConfig::default(),
             generator: GeneratorConfig::default(),
+            metrics: MetricsConfig::default(),
             sink: BTreeMap::from([
                 (
                     "disk".to_string(),

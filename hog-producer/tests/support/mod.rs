@@ -207,7 +207,7 @@ pub fn drain(region: &Region, drain: &mut Drain) -> Vec<Vec<u8>> {
     let ring = region.ring();
     let mut batch = Batch::new(0, drain.next_seq());
     drain
-        .read(&ring, &mut batch, usize::MAX, |_| Ok(()))
+        .read(&ring, &mut batch, usize::MAX, |_| Ok(1))
         .expect("a valid ring");
     drain.release(&ring);
     if drain.must_release_partial(&ring) {

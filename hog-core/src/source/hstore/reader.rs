@@ -137,7 +137,7 @@ fn read(job: ReaderJob, handle: &Handle) -> Result<String, PipelineError> {
     let resyncing = drain.resyncing();
     let max_bytes = job.config.batch_bytes.0 as usize;
     let tick = job.config.tick.0;
-    let check = |txn: &[u8]| meta.table.records(txn).try_for_each(|r| r.map(|_| ()));
+    let check = |txn: &[u8]| meta.table.records(txn).try_fold(0, |n, r| r.map(|_| n + 1));
     loop {
         let mut batch = Batch::new(stream_id, drain.next_seq());
         let read = drain.read(&ring, &mut batch, max_bytes, check);
@@ -163,9 +163,11 @@ fn read(job: ReaderJob, handle: &Handle) -> Result<String, PipelineError> {
             match handle.block_on(delivery.deliver(batch, Some(drain.cursor()))) {
                 Ok(_) => {
                     drain.release(&ring);
+                    let waiting =
+                        u64::from(ring.distance(ring.ri(), ring.wi())) * region.geometry().valsz;
+                    delivery.status().ring_fill.set(waiting);
                     if let Some(t) = &job.tracker {
-                        let valsz = region.geometry().valsz;
-                        t.bytes_left(u64::from(ring.distance(ring.ri(), ring.wi())) * valsz);
+                        t.bytes_left(waiting);
                     }
                 }
                 Err(PipelineError::Stopping { .. }) => {

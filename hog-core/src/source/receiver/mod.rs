@@ -177,6 +177,7 @@ impl Source for ReceiverSource {
                 },
                 _ = stopped(&mut shutdown) => break,
             };
+            crate::metrics::global().receiver_connections.add(1);
             let (shared, slots, waiting) = (
                 Arc::clone(&shared),
                 Arc::clone(&slots),
@@ -235,13 +236,14 @@ fn checked_batch(
 ) -> Result<Batch, ConnError> {
     let mut batch = Batch::new(stream_id, first_seq);
     for txn in transactions(payload)? {
-        if let Some(Err(source)) = table.records(txn).find(|r| r.is_err()) {
-            return Err(ConnError::Transaction {
+        let records = table
+            .records(txn)
+            .try_fold(0, |n, r| r.map(|_| n + 1))
+            .map_err(|source| ConnError::Transaction {
                 seq: first_seq + batch.len() as u64,
                 source,
-            });
-        }
-        batch.push(txn);
+            })?;
+        batch.push_records(txn, records);
     }
     Ok(batch)
 }
@@ -257,6 +259,8 @@ fn serve(
     handle: &Handle,
 ) {
     let config = &shared.prepared.config;
+    let m = crate::metrics::global();
+    m.receiver_open.add(1);
     let result = Conn::new(
         socket,
         peer,
@@ -280,8 +284,16 @@ fn serve(
             ))
         }
     });
+    m.receiver_open.sub(1);
     match result {
         Ok(n) => tracing::info!(%peer, "connection ended after {n} transactions"),
-        Err(e) => tracing::warn!(%peer, "terminating log session with error: {e}"),
+        Err(e) => {
+            match e {
+                ConnError::HobbesRefused(_) => m.refused("protocol"),
+                ConnError::Refused(_) => m.refused("auth"),
+                _ => {}
+            }
+            tracing::warn!(%peer, "terminating log session with error: {e}")
+        }
     }
 }

@@ -57,6 +57,7 @@ impl Pending {
             if let Some((_, oldest)) = s.waiting.pop_front() {
                 oldest.abort();
                 s.dropped += 1;
+                crate::metrics::global().refused("limit");
             }
             if s.reported
                 .is_none_or(|t| t.elapsed() >= Duration::from_secs(60))

@@ -9,18 +9,49 @@ use crate::config;
 use crate::plugins;
 use crate::run::RunError;
 
+mod live;
+
 /// The report as text (`json`: the store's JSON as is).
 pub fn stat(args: &RunArgs, json: bool) -> Result<String, RunError> {
+    report(&settings(args)?, json)
+}
+
+/// Shows the report every two seconds, with the live metrics of the hog
+/// serving `metrics.listen`, until interrupted.
+pub fn watch(args: &RunArgs) -> Result<(), RunError> {
+    let config = settings(args)?;
+    let mut live = live::Live::default();
+    loop {
+        let mut screen = format!(
+            "\x1b[2J\x1b[Hhog stat --watch   {}   (Ctrl-C to leave)\n\n",
+            Local::now().format("%Y-%m-%d %H:%M:%S")
+        );
+        screen += &report(&config, false)?;
+        screen += "\n";
+        screen += &match &config.metrics.listen {
+            Some(listen) => live.show(listen),
+            None => "live: no metrics address (--metrics ADDR or metrics.listen)\n".into(),
+        };
+        print!("{screen}");
+        std::io::Write::flush(&mut std::io::stdout()).map_err(|e| RunError(e.to_string()))?;
+        std::thread::sleep(std::time::Duration::from_secs(2));
+    }
+}
+
+/// The settings, with only the store to open: no source runs, so none
+/// needs checking.
+fn settings(args: &RunArgs) -> Result<config::Config, RunError> {
     let mut overrides = args.overrides.clone();
-    // Only the store is opened: no source runs, so none needs checking.
     overrides.insert("sources".into(), json!(["generator"]));
-    let config = config::load(args.config_file.as_deref(), &overrides)
-        .map_err(|e| RunError(e.to_string()))?;
+    config::load(args.config_file.as_deref(), &overrides).map_err(|e| RunError(e.to_string()))
+}
+
+fn report(config: &config::Config, json: bool) -> Result<String, RunError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .map_err(|e| RunError(e.to_string()))?;
     let report = runtime.block_on(async {
-        let (store, _) = plugins::stat_store(&config).map_err(|e| RunError(e.to_string()))?;
+        let (store, _) = plugins::stat_store(config).map_err(|e| RunError(e.to_string()))?;
         store.report().await.map_err(|e| RunError(e.to_string()))
     })?;
     if json {
