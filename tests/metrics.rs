@@ -6,6 +6,8 @@ mod support;
 
 #[path = "support/observe.rs"]
 mod observe;
+#[path = "support/shipping.rs"]
+mod shipping;
 
 use std::process::Command;
 
@@ -216,4 +218,59 @@ fn hog_stat_watch_shows_the_store_and_the_live_counts() {
     assert!(last.contains("records 3000 "), "{last}");
     assert!(last.contains("0/s"), "idle now: {last}");
     assert!(h.stop().success());
+}
+
+#[test]
+fn a_sender_and_its_receiver_count_what_crossed_the_wire() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, r) = (dir.path().join("send"), dir.path().join("recv"));
+    let (port, send_metrics, recv_metrics) = (free_port(), free_port(), free_port());
+    let metrics = |p: u16| format!("\n[metrics]\nlisten = \"{p}\"\n");
+    let recv = shipping::batchrecv(&r, port, &metrics(recv_metrics));
+    let send = shipping::sender(&s, "X", &[port], ("50ms", "64KB"), &metrics(send_metrics));
+    let mut producer = loadgen(&s, "X", &["1", "30000"]);
+    producer.finish();
+    wait_for_sample(
+        recv_metrics,
+        r#"hog_sink_records_total{sink="disk",group="X"}"#,
+        30000.0,
+    );
+    let destination = format!("destination=\"127.0.0.1:{port}\"");
+    wait_for_sample(
+        send_metrics,
+        &format!(r#"hog_sink_destination_segments_waiting{{sink="tcp",{destination}}}"#),
+        0.0,
+    );
+    let sent = get(send_metrics, "/metrics", None).1;
+    let acks = sample(
+        &sent,
+        &format!(r#"hog_sink_destination_acks_total{{sink="tcp",{destination}}}"#),
+    );
+    assert!(acks.unwrap_or(0.0) >= 1.0, "{sent}");
+    assert_eq!(
+        sample(
+            &sent,
+            &format!(r#"hog_sink_destination_up{{sink="tcp",{destination}}}"#)
+        ),
+        Some(1.0),
+        "{sent}"
+    );
+    assert_eq!(
+        sample(&sent, r#"hog_sink_records_total{sink="tcp",group="X"}"#),
+        Some(30000.0)
+    );
+    let received = get(recv_metrics, "/metrics", None).1;
+    assert!(
+        sample(&received, "hog_receiver_connections_total").unwrap() >= 1.0,
+        "{received}"
+    );
+    assert_eq!(
+        sample(
+            &received,
+            r#"hog_source_records_total{source="receiver",group="X"}"#
+        ),
+        Some(30000.0)
+    );
+    assert!(send.stop().success());
+    assert!(recv.stop().success());
 }

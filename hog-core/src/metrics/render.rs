@@ -331,18 +331,21 @@ impl Metrics {
     }
 
     /// Counters sinks report about themselves (`SinkStats::extra`), as
-    /// `hog_sink_<name>{sink}`: a gauge, or a counter if the name ends in
-    /// `_total`.
+    /// `hog_sink_<name>{sink, …}`: a gauge, or a counter if the name ends
+    /// in `_total`. A name may carry labels of its own,
+    /// `name{destination="host:port"}`.
     fn render_plugins(&self, out: &mut Out) {
+        type Labels = Vec<(String, String)>;
         let stats = super::lock(&self.plugin_stats).clone();
-        let mut by_name: BTreeMap<String, Vec<(String, u64)>> = BTreeMap::new();
+        let mut by_name: BTreeMap<String, Vec<(Labels, u64)>> = BTreeMap::new();
         for (sink, s) in &stats {
             for c in s.extra.iter() {
-                let name = format!("hog_sink_{}", metric_name(c.name.as_str()));
+                let (name, mut labels) = split_labels(c.name.as_str());
+                labels.insert(0, ("sink".to_string(), sink.clone()));
                 by_name
-                    .entry(name)
+                    .entry(format!("hog_sink_{name}"))
                     .or_default()
-                    .push((sink.clone(), c.value));
+                    .push((labels, c.value));
             }
         }
         for (name, rows) in by_name {
@@ -351,13 +354,37 @@ impl Metrics {
             } else {
                 "gauge"
             };
-            out.each(
-                (&name, kind, "Reported by the sink itself."),
-                &["sink"],
-                rows.into_iter().map(|(s, v)| (vec![s], v)),
-            );
+            out.family(&name, kind, "Reported by the sink itself.");
+            for (labels, value) in rows {
+                let pairs: Vec<(&str, &str)> = labels
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                out.sample(&name, &pairs, value);
+            }
         }
     }
+}
+
+/// A sink's counter name, `name` or `name{key="value",…}`, as a metric name
+/// and its labels (both made safe for the exposition format).
+fn split_labels(raw: &str) -> (String, Vec<(String, String)>) {
+    let Some((name, rest)) = raw.split_once('{') else {
+        return (metric_name(raw), Vec::new());
+    };
+    let labels = rest
+        .trim_end_matches('}')
+        .split(',')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| {
+            (
+                metric_name(k.trim()),
+                v.trim().trim_matches('"').to_string(),
+            )
+        })
+        .filter(|(k, _)| !k.is_empty() && k != "sink")
+        .collect();
+    (metric_name(name), labels)
 }
 
 fn render_process(out: &mut Out, started_at_s: f64) {

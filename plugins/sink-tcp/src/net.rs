@@ -3,7 +3,7 @@
 //! destination's protocol and certificate name.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use hog_core::plugin::PluginError;
@@ -29,6 +29,21 @@ pub(crate) struct Destination {
     /// a segment) to reading its acknowledgement: one frame of this hog at
     /// a time in a hobbes receiver (see [`Destination::hobbes_turn`]).
     turn: Mutex<()>,
+    /// What its senders did, for the metrics.
+    pub counts: DestinationCounts,
+}
+
+/// Counts of one destination's traffic (all streams together).
+#[derive(Default)]
+pub(crate) struct DestinationCounts {
+    /// Segments it acknowledged.
+    pub acked: AtomicU64,
+    /// Segments sent again (after a lost connection or a timeout).
+    pub resent: AtomicU64,
+    /// Connections that failed (refused, timed out, broken).
+    pub failures: AtomicU64,
+    /// 1 while the last attempt to reach it succeeded.
+    pub up: AtomicU64,
 }
 
 /// How many destinations of a sink speak only the hobbes protocol: while
@@ -155,6 +170,7 @@ impl Net {
                 hobbes: AtomicBool::new(hobbes),
                 hobbes_peers: hobbes_peers.clone(),
                 turn: Mutex::new(()),
+                counts: DestinationCounts::default(),
             }));
         }
         let origin = options.origin.clone().unwrap_or_else(hostname);

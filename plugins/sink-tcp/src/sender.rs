@@ -3,6 +3,7 @@
 //! jittered exponential backoff while the destination is down. A v2
 //! destination also learns where the stream ends.
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -52,6 +53,9 @@ impl Sender {
         let mut backoff = Duration::from_millis(100);
         let mut down_since: Option<Instant> = None;
         let mut reported = Instant::now() - Duration::from_secs(3600);
+        // The highest segment sent so far: sending one at or below it again
+        // is a resend.
+        let mut highest_sent: Option<u64> = None;
         if !self.wait_for_predecessors() {
             return;
         }
@@ -60,6 +64,12 @@ impl Sender {
                 return;
             };
             let reused = link.is_some();
+            if let Work::Segment(seg) = &work {
+                if highest_sent.is_some_and(|h| seg.index <= h) {
+                    self.dest.counts.resent.fetch_add(1, Ordering::Relaxed);
+                }
+                highest_sent = highest_sent.max(Some(seg.index));
+            }
             let mut result = self.step(&mut link, &mut learned, &work);
             if result.is_err() && reused && !self.stopping() {
                 // The receiver may have closed a connection that sat idle:
@@ -67,6 +77,8 @@ impl Sender {
                 link = None;
                 result = self.step(&mut link, &mut learned, &work);
             }
+            let up = u64::from(result.is_ok());
+            self.dest.counts.up.store(up, Ordering::Relaxed);
             match result {
                 Ok(done) => {
                     if let Some(since) = down_since.take() {
@@ -82,6 +94,7 @@ impl Sender {
                     }
                 }
                 Err(e) => {
+                    self.dest.counts.failures.fetch_add(1, Ordering::Relaxed);
                     link = None;
                     learned = Learned::Unknown;
                     *self.live.lock().unwrap_or_else(PoisonError::into_inner) = None;
@@ -138,6 +151,7 @@ impl Sender {
             Work::Segment(seg) => {
                 if let Sent::Whole = l.send(&self.spool, seg, &self.options)? {
                     self.spool.acknowledge(dest, seg.index)?;
+                    self.dest.counts.acked.fetch_add(1, Ordering::Relaxed);
                 }
                 Ok(false)
             }

@@ -216,6 +216,30 @@ impl TcpSink {
             .ok_or_else(|| PluginError::state(format!("stream {stream_id} is not open")))
     }
 
+    /// Per destination (in the configured order), spooled segments it has
+    /// not acknowledged.
+    fn segments_waiting(&self) -> Vec<u64> {
+        let streams = self.streams.lock().unwrap_or_else(PoisonError::into_inner);
+        self.net
+            .destinations
+            .iter()
+            .map(|d| {
+                streams
+                    .values()
+                    .map(|s| {
+                        let state = s.spool.lock();
+                        let acked = state.acked.get(&d.address).copied();
+                        state
+                            .segments
+                            .keys()
+                            .filter(|&&i| acked.is_none_or(|a| i > a))
+                            .count() as u64
+                    })
+                    .sum()
+            })
+            .collect()
+    }
+
     fn spooled_bytes(&self) -> u64 {
         self.streams
             .lock()
@@ -306,11 +330,24 @@ impl Sink for TcpSink {
             name: name.into(),
             value,
         };
-        stats.extra = vec![
+        let mut extra = vec![
             counter("spooled_bytes", self.spooled_bytes()),
-            counter("dropped_transactions", self.dropped),
-        ]
-        .into();
+            counter("dropped_transactions_total", self.dropped),
+        ];
+        let waiting = self.segments_waiting();
+        for (dest, waiting) in self.net.destinations.iter().zip(waiting) {
+            let c = &dest.counts;
+            let labelled = |name: &str| format!("{name}{{destination=\"{}\"}}", dest.address);
+            let load = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
+            extra.extend([
+                counter(&labelled("destination_segments_waiting"), waiting),
+                counter(&labelled("destination_acks_total"), load(&c.acked)),
+                counter(&labelled("destination_resends_total"), load(&c.resent)),
+                counter(&labelled("destination_failures_total"), load(&c.failures)),
+                counter(&labelled("destination_up"), load(&c.up)),
+            ]);
+        }
+        stats.extra = extra.into();
         stats
     }
 
