@@ -11,8 +11,14 @@ pub struct Batch {
     first_seq: u64,
     data: Vec<u8>,
     ends: Vec<u64>,
-    /// Records in transactions up to and including each one (a running
-    /// count: the records of any tail are one subtraction away).
+    /// Records in the whole batch.
+    records: u64,
+    /// Whether every transaction so far holds exactly one record, the
+    /// common case, which then costs no more than an addition.
+    one_each: bool,
+    /// Unless `one_each`: records in transactions up to and including
+    /// each one (a running count: the records of any tail are one
+    /// subtraction away).
     record_ends: Vec<u64>,
 }
 
@@ -24,6 +30,8 @@ impl Batch {
             first_seq,
             data: Vec::new(),
             ends: Vec::new(),
+            records: 0,
+            one_each: true,
             record_ends: Vec::new(),
         }
     }
@@ -40,9 +48,18 @@ impl Batch {
         self.count(records);
     }
 
+    /// Counts the records of the transaction just appended.
     fn count(&mut self, records: u64) {
-        let before = self.record_ends.last().copied().unwrap_or(0);
-        self.record_ends.push(before + records);
+        if records != 1 && self.one_each {
+            // The first transaction of another size: the running counts of
+            // those before it (one record each) become explicit.
+            self.one_each = false;
+            self.record_ends = (1..self.ends.len() as u64).collect();
+        }
+        self.records += records;
+        if !self.one_each {
+            self.record_ends.push(self.records);
+        }
     }
 
     /// Appends one transaction of one record, written in place by `write`.
@@ -85,13 +102,12 @@ impl Batch {
     /// Records in the transactions from sequence `seq` on.
     pub fn records_from(&self, seq: u64) -> u64 {
         let skip = self.skip(seq);
-        let total = self.record_ends.last().copied().unwrap_or(0);
-        total
-            - if skip == 0 {
-                0
-            } else {
-                self.record_ends[skip - 1]
-            }
+        let before = match skip {
+            0 => 0,
+            _ if self.one_each => skip as u64,
+            _ => self.record_ends[skip - 1],
+        };
+        self.records - before
     }
 
     /// Payload bytes of the transactions from sequence `seq` on.
@@ -157,5 +173,19 @@ mod tests {
         assert_eq!(batch.bytes_from(10), 7);
         assert_eq!(batch.bytes_from(12), 4);
         assert_eq!(batch.bytes_from(99), 0);
+    }
+
+    #[test]
+    fn records_of_one_record_transactions_then_others_are_counted() {
+        let mut batch = Batch::new(0, 0);
+        batch.push(b"a");
+        batch.push(b"b");
+        assert_eq!(batch.records_from(1), 1);
+        batch.push_records(b"cc", 4);
+        batch.push(b"d");
+        assert_eq!(batch.records_from(0), 7);
+        assert_eq!(batch.records_from(1), 6);
+        assert_eq!(batch.records_from(2), 5);
+        assert_eq!(batch.records_from(3), 1);
     }
 }
