@@ -274,3 +274,46 @@ fn a_sender_and_its_receiver_count_what_crossed_the_wire() {
     assert!(send.stop().success());
     assert!(recv.stop().success());
 }
+
+#[test]
+fn with_the_receiver_s_tls_the_metrics_are_served_over_https_only() {
+    let Some(curl) = program("curl", "metrics over TLS") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let pki = shipping::Pki::new(&dir.path().join("pki"));
+    let config = dir.path().join("hog.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[receiver]\ntls = {{ cert = \"{}\", key = \"{}\" }}\n",
+            pki.server.0.display(),
+            pki.server.1.display()
+        ),
+    )
+    .unwrap();
+    let (h, port) = local_with_metrics(dir.path(), "S", &["--config", config.to_str().unwrap()]);
+    let fetch = |scheme: &str| {
+        Command::new(&curl)
+            .args(["-sS", "--max-time", "10", "--cacert"])
+            .arg(&pki.ca)
+            .arg(format!("{scheme}://127.0.0.1:{port}/metrics"))
+            .output()
+            .unwrap()
+    };
+    let https = fetch("https");
+    assert!(
+        https.status.success(),
+        "{}",
+        String::from_utf8_lossy(&https.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&https.stdout).contains("# TYPE hog_sink_records_total counter")
+    );
+    let plain = fetch("http");
+    assert!(
+        !String::from_utf8_lossy(&plain.stdout).contains("hog_sink_records_total"),
+        "no metrics in plain text"
+    );
+    assert!(h.stop().success());
+}
