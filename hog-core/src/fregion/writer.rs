@@ -37,6 +37,9 @@ use super::{EMPTY_ARRAY, MAGIC, VERSION};
 
 /// Pages the file grows by at least, at once.
 const GROW_PAGES: u64 = 256;
+/// Pages the file grows by at most, at once (it grows by an eighth of its
+/// size between the two).
+const MAX_GROW_PAGES: u64 = 8192;
 /// Largest page size a file is created with.
 pub(super) const MAX_WRITE_PAGE_SIZE: u64 = 8192;
 /// Smallest mapping window.
@@ -421,7 +424,8 @@ impl Writer {
         if pages <= self.physical {
             return Ok(());
         }
-        let physical = pages.max(self.physical + GROW_PAGES);
+        let step = (self.physical / 8).clamp(GROW_PAGES, MAX_GROW_PAGES);
+        let physical = pages.max(self.physical + step);
         let bytes = physical * self.page_size;
         let from = self.physical * self.page_size;
         reserve(&self.file, from, bytes - from)?;
@@ -429,6 +433,7 @@ impl Writer {
             self.window = bytes.saturating_mul(2);
             self.map = map(&self.file, self.window)?;
         }
+        prefault(&self.map, from, bytes - from);
         self.physical = physical;
         Ok(())
     }
@@ -465,6 +470,29 @@ fn reserve(file: &File, offset: u64, len: u64) -> io::Result<()> {
             }
             _ => return Err(e),
         }
+    }
+}
+
+/// Faults in `len` bytes of `map` from `offset` in one call, rather than
+/// a page fault at a time as the writer first stores to each page: a third
+/// of a local hog's CPU went to those faults. Best effort (Linux 5.14 and
+/// later); the range lies inside the file, so nothing can fault later.
+fn prefault(map: &MmapMut, offset: u64, len: u64) {
+    const MADV_POPULATE_WRITE: libc::c_int = 23;
+    let (Ok(offset), Ok(len)) = (usize::try_from(offset), usize::try_from(len)) else {
+        return;
+    };
+    if offset.checked_add(len).is_none_or(|end| end > map.len()) {
+        return;
+    }
+    // SAFETY: the range is inside the mapping; madvise changes no memory
+    // contents, it only faults pages in.
+    unsafe {
+        libc::madvise(
+            map.as_ptr().add(offset) as *mut libc::c_void,
+            len,
+            MADV_POPULATE_WRITE,
+        );
     }
 }
 
