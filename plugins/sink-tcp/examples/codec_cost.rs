@@ -126,6 +126,8 @@ fn main() {
             (Codec::Gzip, 6),
             (Codec::Zstd, 1),
             (Codec::Zstd, 3),
+            (Codec::ZstdRows, 1),
+            (Codec::ZstdRows, 3),
             (Codec::Zstd, 9),
         ] {
             let z = codec.compress(&data, level);

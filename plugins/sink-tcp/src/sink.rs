@@ -154,7 +154,7 @@ impl TcpSink {
         let options = &self.options;
         let compression = Compression {
             codec: if options.any_v2() {
-                Codec::Zstd
+                Codec::ZstdRows
             } else {
                 Codec::Gzip
             },

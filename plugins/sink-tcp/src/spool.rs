@@ -50,7 +50,7 @@ impl Compression {
     /// The level of `codec`.
     pub(crate) fn level(&self, codec: Codec) -> i32 {
         match codec {
-            Codec::Zstd => self.zstd_level,
+            Codec::Zstd | Codec::ZstdRows => self.zstd_level,
             _ => self.gzip_level as i32,
         }
     }

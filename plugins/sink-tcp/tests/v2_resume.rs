@@ -17,7 +17,7 @@ use sink_tcp::TcpSink;
 #[derive(Debug, PartialEq, Eq)]
 enum Seen {
     Hello(String),
-    Segment(u64, Vec<u64>),
+    Segment(u64, Vec<u64>, Codec),
     End(u64),
 }
 
@@ -26,8 +26,9 @@ fn send(conn: &mut TcpStream, m: &Message<'_>) {
     conn.flush().unwrap();
 }
 
-/// A v2 receiver that already holds transactions `0..mark` of the stream.
-fn fake_v2_receiver(mark: u64) -> (u16, mpsc::Receiver<Seen>) {
+/// A v2 receiver that already holds transactions `0..mark` of the stream
+/// and decodes the codecs of `codecs` (bits).
+fn fake_v2_receiver(mark: u64, codecs: u8) -> (u16, mpsc::Receiver<Seen>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let (tx, rx) = mpsc::channel();
@@ -37,7 +38,7 @@ fn fake_v2_receiver(mark: u64) -> (u16, mpsc::Receiver<Seen>) {
         assert!(!Probe::decode(&probe).unwrap().tls);
         let answer = Answer {
             status: Status::Plain,
-            codecs: Codec::all_bits(),
+            codecs,
         };
         legacy::write_frame(&mut conn, &answer.encode()).unwrap();
         let mut mark = mark;
@@ -56,7 +57,8 @@ fn fake_v2_receiver(mark: u64) -> (u16, mpsc::Receiver<Seen>) {
                         .map(|t| u64::from_le_bytes(t[..8].try_into().unwrap()))
                         .collect();
                     assert_eq!(segment::count_transactions(&payload).unwrap(), seg.count);
-                    tx.send(Seen::Segment(seg.first_seq, values)).unwrap();
+                    tx.send(Seen::Segment(seg.first_seq, values, seg.codec))
+                        .unwrap();
                     mark = mark.max(seg.end_seq());
                     send(&mut conn, &Message::Ack { mark });
                 }
@@ -71,9 +73,10 @@ fn fake_v2_receiver(mark: u64) -> (u16, mpsc::Receiver<Seen>) {
     (port, rx)
 }
 
-#[test]
-fn a_sender_skips_what_the_receiver_holds_even_inside_a_segment() {
-    let (port, seen) = fake_v2_receiver(13);
+/// Ships transactions 0..25 in three segments to a receiver that holds
+/// 0..13 and decodes `codecs`; what it saw.
+fn ship_to_a_receiver_at_13(codecs: u8) -> Vec<Seen> {
+    let (port, seen) = fake_v2_receiver(13, codecs);
     let dir = tempfile::tempdir().unwrap();
     let options = serde_json::json!({
         "dir": format!("{}/$GROUP/data", dir.path().display()),
@@ -115,9 +118,41 @@ fn a_sender_skips_what_the_receiver_holds_even_inside_a_segment() {
         );
     }
     sink.shutdown().unwrap();
+    got
+}
+
+#[test]
+fn a_sender_skips_what_the_receiver_holds_even_inside_a_segment() {
+    let got = ship_to_a_receiver_at_13(Codec::all_bits());
+    let rows = Codec::ZstdRows;
     assert_eq!(got[0], Seen::Hello("sender-a:/G.1.2".into()));
-    assert_eq!(got[1], Seen::Segment(13, (13..20).collect()), "{got:?}");
-    assert_eq!(got[2], Seen::Segment(20, (20..25).collect()), "{got:?}");
+    assert_eq!(
+        got[1],
+        Seen::Segment(13, (13..20).collect(), rows),
+        "{got:?}"
+    );
+    assert_eq!(
+        got[2],
+        Seen::Segment(20, (20..25).collect(), rows),
+        "{got:?}"
+    );
     assert_eq!(got[3], Seen::End(25));
     assert_eq!(got.len(), 4);
+}
+
+#[test]
+fn a_receiver_that_predates_zstd_rows_gets_plain_zstd() {
+    let older = Codec::None.bit() | Codec::Gzip.bit() | Codec::Zstd.bit();
+    let got = ship_to_a_receiver_at_13(older);
+    assert_eq!(
+        got[1],
+        Seen::Segment(13, (13..20).collect(), Codec::Zstd),
+        "{got:?}"
+    );
+    assert_eq!(
+        got[2],
+        Seen::Segment(20, (20..25).collect(), Codec::Zstd),
+        "{got:?}"
+    );
+    assert_eq!(got[3], Seen::End(25));
 }

@@ -26,6 +26,7 @@
 pub mod client;
 pub mod frame;
 pub mod hello;
+mod rows;
 pub mod segment;
 pub mod tls;
 pub mod token;

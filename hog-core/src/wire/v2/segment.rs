@@ -29,6 +29,9 @@ pub enum Codec {
     Gzip = 1,
     /// Zstandard, one frame with a content checksum.
     Zstd = 2,
+    /// Zstandard over the payload with its fixed-size rows transposed
+    /// (see `rows`); what this hog spools for v2 destinations.
+    ZstdRows = 3,
 }
 
 /// Largest zstd window a receiver accepts (2^24 = 16 MiB; level 19 needs
@@ -42,6 +45,7 @@ impl Codec {
             0 => Some(Codec::None),
             1 => Some(Codec::Gzip),
             2 => Some(Codec::Zstd),
+            3 => Some(Codec::ZstdRows),
             _ => None,
         }
     }
@@ -53,7 +57,7 @@ impl Codec {
 
     /// Every codec this hog decodes.
     pub fn all_bits() -> u8 {
-        Codec::None.bit() | Codec::Gzip.bit() | Codec::Zstd.bit()
+        Codec::None.bit() | Codec::Gzip.bit() | Codec::Zstd.bit() | Codec::ZstdRows.bit()
     }
 
     /// The file name extension of a spooled segment.
@@ -62,12 +66,13 @@ impl Codec {
             Codec::None => "raw",
             Codec::Gzip => "gz",
             Codec::Zstd => "zst",
+            Codec::ZstdRows => "zsr",
         }
     }
 
     /// The codec of extension `ext`.
     pub fn from_extension(ext: &str) -> Option<Codec> {
-        [Codec::None, Codec::Gzip, Codec::Zstd]
+        [Codec::None, Codec::Gzip, Codec::Zstd, Codec::ZstdRows]
             .into_iter()
             .find(|c| c.extension() == ext)
     }
@@ -77,13 +82,8 @@ impl Codec {
         match self {
             Codec::None => payload.to_vec(),
             Codec::Gzip => legacy::gzip(payload, level.clamp(0, 12) as u32),
-            Codec::Zstd => {
-                let mut c =
-                    zstd::bulk::Compressor::new(level.clamp(1, 19)).expect("a valid zstd level");
-                c.include_checksum(true).expect("a valid zstd parameter");
-                c.compress(payload)
-                    .expect("zstd compresses into a growing buffer")
-            }
+            Codec::Zstd => zstd(payload, level),
+            Codec::ZstdRows => zstd(&super::rows::transpose(payload), level),
         }
     }
 
@@ -108,8 +108,18 @@ impl Codec {
             }
             Codec::Gzip => legacy::gunzip(bytes, max, what),
             Codec::Zstd => unzstd(bytes, max, what),
+            Codec::ZstdRows => {
+                super::rows::restore(&unzstd(bytes, max.saturating_add(8), what)?, what)
+            }
         }
     }
+}
+
+fn zstd(payload: &[u8], level: i32) -> Vec<u8> {
+    let mut c = zstd::bulk::Compressor::new(level.clamp(1, 19)).expect("a valid zstd level");
+    c.include_checksum(true).expect("a valid zstd parameter");
+    c.compress(payload)
+        .expect("zstd compresses into a growing buffer")
 }
 
 fn unzstd(bytes: &[u8], max: u64, what: &'static str) -> Result<Vec<u8>, WireError> {
