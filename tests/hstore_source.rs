@@ -354,3 +354,47 @@ fn without_recovery_a_returning_producer_still_resumes_exactly() {
     assert!(hog.stop().success());
     assert_eq!(assert_exact(&streams(d), 300_000), [("N".into(), 0)]);
 }
+
+#[test]
+fn a_registration_forged_by_another_process_is_refused_and_ends_nothing() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hog = Hog::start(&config(d, &["F"]), &d.join("hog.log"));
+    wait_for_producers(d, "F");
+    // One thread logs 1000 records, then its process stays.
+    let mut producer = loadgen(d, "F", &["1", "1000", "auto", "16", "1", "60000"]);
+    let pid = producer.id();
+    wait_until(20, "every record", || record_count(d) == 1000);
+    let region = regions_of(pid).pop().expect("the producer's region");
+    let tid: u64 = region
+        .to_string_lossy()
+        .rsplit('.')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // This process claims the producer's ring, then hangs up.
+    let mut forger = std::os::unix::net::UnixStream::connect(d.join("hstore.F.sk")).unwrap();
+    let mut message = hog_core::hstore::HSTORE_VERSION.to_le_bytes().to_vec();
+    message.push(0);
+    message.extend_from_slice(&u64::from(pid).to_le_bytes());
+    message.extend_from_slice(&tid.to_le_bytes());
+    forger.write_all(&message).unwrap();
+    let refused = format!(
+        "registration refused: process {} registered a ring of process {pid} (thread {tid})",
+        std::process::id()
+    );
+    wait_until(10, "the refusal", || hog.log().contains(&refused));
+    drop(forger);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(!hog.log().contains("stream closed"), "{}", hog.log());
+    assert!(region.exists(), "the ring is still read");
+    // The real producer's exit ends its stream, with every record once.
+    producer.kill();
+    wait_until(20, "the stream to close", || {
+        hog.log().contains("stream closed")
+    });
+    assert!(hog.stop().success());
+    assert_exact(&streams(d), 1000);
+}

@@ -2,6 +2,11 @@
 //! protocol): a `u32` version, then 17-byte messages `u8 cmd, u64 pid,
 //! u64 tid`, one per producer thread ring. hog never writes to the socket:
 //! producers take EOF on it as "hog died".
+//!
+//! A registration must come from the process it names: the kernel's
+//! credentials of the connection (`SO_PEERCRED`) say which process that
+//! is, so no other process can claim, and by closing its connection end,
+//! a live producer's ring.
 
 use std::path::{Path, PathBuf};
 
@@ -127,6 +132,8 @@ async fn read_registrations(
     conn: u64,
     events: &mpsc::Sender<Event>,
 ) -> Result<(), RegistrationError> {
+    // The process at the other end, as the kernel says.
+    let peer = stream.peer_cred().ok().and_then(|c| c.pid());
     let mut version = [0u8; 4];
     if let Err(e) = stream.read_exact(&mut version).await {
         return match e.kind() {
@@ -143,6 +150,15 @@ async fn read_registrations(
         match stream.read_exact(&mut message).await {
             Ok(_) => {
                 let registration = Registration::parse(&message);
+                if let Some(peer) = peer.filter(|&p| i64::from(p) as u64 != registration.pid) {
+                    tracing::warn!(
+                        group,
+                        "registration refused: process {peer} registered a ring of process {} (thread {}); a process registers only its own rings",
+                        registration.pid,
+                        registration.tid
+                    );
+                    continue;
+                }
                 if events
                     .send(Event::Registered {
                         group: group.to_string(),

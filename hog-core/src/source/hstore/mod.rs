@@ -73,7 +73,9 @@ impl HstoreSource {
 struct Active {
     group: String,
     pid: u64,
-    conn: Option<u64>,
+    /// The connections that registered the ring: its producer is gone
+    /// when the last of them closes.
+    conns: Vec<u64>,
     shared: Arc<Shared>,
     done: watch::Receiver<bool>,
 }
@@ -307,8 +309,12 @@ impl Manager {
                 if let Some(why) = why {
                     tracing::warn!(conn, "producer connection closed: {why}");
                 }
-                for active in self.regions.values().filter(|a| a.conn == Some(conn)) {
-                    active.shared.producer_gone.store(true, Ordering::Release);
+                for active in self.regions.values_mut() {
+                    let before = active.conns.len();
+                    active.conns.retain(|&c| c != conn);
+                    if before > 0 && active.conns.is_empty() {
+                        active.shared.producer_gone.store(true, Ordering::Release);
+                    }
                 }
             }
         }
@@ -324,7 +330,11 @@ impl Manager {
         );
         if let Some(active) = self.regions.get_mut(&name) {
             if !*active.done.borrow() {
-                active.conn = Some(conn);
+                // Registered again (its process re-registers): one more
+                // connection the producer holds, none taken away.
+                if !active.conns.contains(&conn) {
+                    active.conns.push(conn);
+                }
                 active.shared.set_policy(r.wait);
                 active.shared.producer_gone.store(false, Ordering::Release);
                 return;
@@ -436,7 +446,7 @@ impl Manager {
             Active {
                 group,
                 pid,
-                conn,
+                conns: conn.into_iter().collect(),
                 shared,
                 done,
             },
