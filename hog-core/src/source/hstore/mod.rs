@@ -32,6 +32,7 @@ use crate::hstore::ring::WaitPolicy;
 use super::{Source, SourceContext};
 
 mod config;
+mod orphans;
 mod reader;
 
 pub use config::HstoreConfig;
@@ -148,6 +149,9 @@ impl Source for HstoreSource {
         };
         if this.recovery {
             manager.resume();
+            for group in &this.groups {
+                manager.adopt_orphans(group);
+            }
         }
         let mut shutdown = context.shutdown.clone();
         loop {
@@ -257,6 +261,51 @@ impl Manager {
                 );
                 tracker.failed();
             }
+        }
+    }
+
+    /// Reads the rings of `group`'s dead producers that no hog recorded
+    /// (see `orphans`: never read, unknown to the stat store), as new
+    /// streams; removes those with nothing in them.
+    fn adopt_orphans(&mut self, group: &str) {
+        for (name, pid, tid) in orphans::of_dead_producers(group) {
+            if self.regions.contains_key(&name) || self.unfinished.contains_key(&name) {
+                continue;
+            }
+            let region = match Region::attach(&name) {
+                Ok(region) => region,
+                Err(e) => {
+                    tracing::warn!(region = %name, "a dead producer's ring cannot be read: {e}");
+                    continue;
+                }
+            };
+            let ring = region.ring();
+            let pending = u64::from(ring.distance(ring.ri(), ring.wi())) * region.geometry().valsz;
+            if pending == 0 {
+                if self.config.unlink_drained {
+                    let _ = std::fs::remove_file(Region::path_of(&name));
+                }
+                continue;
+            }
+            if ring.ri() != 0 {
+                // Some hog read it, and so recorded it: it is that hog's to
+                // resume (one serving the same group from another directory).
+                continue;
+            }
+            tracing::warn!(
+                region = %name,
+                "adopting the ring of dead producer {pid} (thread {tid}), which no hog recorded (it registered with a hog that was killed before reading it): up to {pending} bytes to drain"
+            );
+            self.start(
+                group.to_string(),
+                None,
+                region,
+                pid,
+                tid,
+                None,
+                WaitPolicy::Futex,
+                Vec::new(),
+            );
         }
     }
 
