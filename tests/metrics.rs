@@ -236,22 +236,17 @@ fn a_sender_and_its_receiver_count_what_crossed_the_wire() {
         30000.0,
     );
     let destination = format!("destination=\"127.0.0.1:{port}\"");
-    wait_for_sample(
-        send_metrics,
-        &format!(r#"hog_sink_destination_segments_waiting{{sink="tcp",{destination}}}"#),
-        0.0,
-    );
-    let sent = get(send_metrics, "/metrics", None).1;
-    let acks = sample(
-        &sent,
-        &format!(r#"hog_sink_destination_acks_total{{sink="tcp",{destination}}}"#),
-    );
-    assert!(acks.unwrap_or(0.0) >= 1.0, "{sent}");
+    let series = |name: &str| format!(r#"hog_sink_{name}{{sink="tcp",{destination}}}"#);
+    // The sink's own counters are sampled once a second: wait for a
+    // sample taken after the last acknowledgement.
+    let mut sent = String::new();
+    wait_until(30, "the acknowledgements in the metrics", || {
+        sent = get(send_metrics, "/metrics", None).1;
+        sample(&sent, &series("destination_acks_total")).unwrap_or(0.0) >= 1.0
+            && sample(&sent, &series("destination_segments_waiting")) == Some(0.0)
+    });
     assert_eq!(
-        sample(
-            &sent,
-            &format!(r#"hog_sink_destination_up{{sink="tcp",{destination}}}"#)
-        ),
+        sample(&sent, &series("destination_up")),
         Some(1.0),
         "{sent}"
     );
