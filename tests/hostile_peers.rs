@@ -194,3 +194,74 @@ fn receivers_that_never_or_slowly_acknowledge_hold_back_only_themselves() {
     assert!(receiver.stop().success());
     shipping::assert_exactly_once(&files(&recv), 1, RECORDS as i64);
 }
+
+/// A v2 probe on a fresh connection to `port`, its answer read.
+fn probed(port: u16) -> TcpStream {
+    use hog_core::wire::v2::Probe;
+    let mut conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    legacy::write_frame(&mut conn, &Probe { tls: false }.encode()).unwrap();
+    legacy::read_frame(&mut conn, 64, "answer").expect("the probe's answer");
+    conn
+}
+
+/// Reads until the peer closes; how long that took.
+fn closed_within(mut conn: TcpStream, started: Instant) -> Duration {
+    let mut sink = Vec::new();
+    let _ = conn.read_to_end(&mut sink);
+    started.elapsed()
+}
+
+#[test]
+fn a_trickled_hello_is_cut_at_the_handshake_deadline_and_a_huge_one_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let recv = dir.path().join("recv");
+    let tokens = dir.path().join("tokens");
+    std::fs::write(&tokens, "a-token-for-tests\n").unwrap();
+    let port = free_port();
+    let settings = format!(
+        "handshake_timeout = \"2s\"\nframe_timeout = \"60s\"\nrequire_auth = true\ntoken_file = \"{}\"",
+        tokens.display()
+    );
+    let receiver = batchrecv(&recv, port, &settings);
+    let (_, _, rss_before) = footprint(receiver.pid());
+
+    // A hello that promises 100 KB, then a byte every 300 ms: each byte
+    // keeps the frame alive, the handshake deadline does not.
+    let mut trickle = probed(port);
+    let started = Instant::now();
+    trickle.write_all(&100_000u64.to_le_bytes()).unwrap();
+    let writer = trickle.try_clone().unwrap();
+    std::thread::spawn(move || {
+        let mut writer = writer;
+        while writer.write_all(&[1]).is_ok() {
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    });
+    let took = closed_within(trickle, started);
+    assert!(
+        took < Duration::from_secs(6),
+        "cut at the 2 s handshake deadline, not after {took:?}"
+    );
+
+    // A hello that says it is 200 MB long: refused before a byte of it is
+    // read or allocated.
+    let mut huge = probed(port);
+    let started = Instant::now();
+    huge.write_all(&200_000_000u64.to_le_bytes()).unwrap();
+    let took = closed_within(huge, started);
+    assert!(
+        took < Duration::from_secs(2),
+        "refused at once, not after {took:?}"
+    );
+    let (_, _, rss_after) = footprint(receiver.pid());
+    assert!(
+        rss_after < rss_before + (50 << 20),
+        "no memory taken: {rss_before} -> {rss_after} bytes"
+    );
+    let log = plain(&receiver.log());
+    assert!(log.contains("the handshake took longer than 2s"), "{log}");
+    assert!(log.contains("hello of 200000000 bytes"), "{log}");
+    assert!(receiver.stop().success());
+}

@@ -77,6 +77,10 @@ pub struct ReceiverConfig {
     pub max_frame: Size,
     /// Largest decompressed init message or segment accepted.
     pub max_segment: Size,
+    /// Largest stream description a sender may send before its stream is
+    /// open: a v2 hello (read before the token in it is checked), or a
+    /// hobbes init message once decompressed.
+    pub max_init: Size,
 }
 
 impl Default for ReceiverConfig {
@@ -96,6 +100,7 @@ impl Default for ReceiverConfig {
             frame_timeout: Span(Duration::from_secs(60)),
             max_frame: Size(256 << 20),
             max_segment: Size(1 << 30),
+            max_init: Size(1 << 20),
         }
     }
 }

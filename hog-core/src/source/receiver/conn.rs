@@ -24,6 +24,9 @@ pub(super) struct Conn {
     shutdown: watch::Receiver<bool>,
     idle: Duration,
     frame: Duration,
+    /// Until the stream is open (the handshake, the hello or init), when
+    /// the sender must be done, however it trickles its bytes.
+    deadline: Option<(Instant, Duration)>,
 }
 
 impl Conn {
@@ -45,7 +48,32 @@ impl Conn {
             shutdown,
             idle,
             frame,
+            deadline: None,
         })
+    }
+
+    /// From now, the sender has `limit` to finish its handshake (probe
+    /// answer, TLS, hello or init), bytes trickling or not; [`opened`]
+    /// lifts it.
+    ///
+    /// [`opened`]: Self::opened
+    pub(super) fn handshake_within(&mut self, limit: Duration) {
+        self.deadline = Some((Instant::now() + limit, limit));
+    }
+
+    /// The stream is open: no handshake deadline any more.
+    pub(super) fn opened(&mut self) {
+        self.deadline = None;
+    }
+
+    /// An error if the handshake deadline passed.
+    fn check_deadline(&self) -> Result<(), WireError> {
+        match self.deadline {
+            Some((at, limit)) if Instant::now() >= at => Err(WireError::Invalid(format!(
+                "the handshake took longer than {limit:?} (receiver.handshake_timeout)"
+            ))),
+            _ => Ok(()),
+        }
     }
 
     /// The transport (to ask about TLS and client certificates).
@@ -69,6 +97,7 @@ impl Conn {
         let mut at = 0;
         let mut progress = Instant::now();
         while at < buf.len() {
+            self.check_deadline()?;
             if self.stopping() {
                 if at == 0 && at_boundary {
                     return Ok(false);
@@ -159,6 +188,7 @@ impl Conn {
         let mut stream = StreamOwned::new(conn, tcp);
         let deadline = Instant::now() + timeout;
         while stream.conn.is_handshaking() {
+            self.check_deadline()?;
             if self.stopping() {
                 return Err(WireError::Invalid("hog is stopping".into()));
             }

@@ -23,11 +23,14 @@ pub(super) fn serve(
 ) -> Result<u64, ConnError> {
     let config = &shared.prepared.config;
     let (max_frame, max_segment) = (config.max_frame.0, config.max_segment.0);
+    let max_init = config.max_init.0.min(max_segment);
+    conn.handshake_within(config.handshake_timeout.0);
     let group = legacy::validate_group(group)?;
-    let Some(init) = conn.read_frame(max_frame, "init message")? else {
+    let Some(init) = conn.read_frame(max_frame.min(max_init), "init message")? else {
         return Err(WireError::Closed.into());
     };
-    let init = Init::decode(&legacy::gunzip(&init, max_segment, "init message")?)?;
+    let init = Init::decode(&legacy::gunzip(&init, max_init, "init message")?)?;
+    conn.opened();
     let table = StatementTable::new(&init.statements).map_err(ConnError::Init)?;
     let started = now_ns();
     let info = StreamInfo {

@@ -40,6 +40,7 @@ pub(super) fn serve(
 ) -> Result<u64, ConnError> {
     let prepared = &shared.prepared;
     let config = &prepared.config;
+    conn.handshake_within(config.handshake_timeout.0);
     let answer = |status| Answer {
         status,
         codecs: Codec::all_bits(),
@@ -72,8 +73,8 @@ pub(super) fn serve(
         (Status::Tls, Some(tls)) => conn.start_tls(tls, config.handshake_timeout.0)?,
         _ => {}
     }
-    let Some(frame) =
-        conn.read_frame_within(config.max_frame.0, "hello", config.handshake_timeout.0)?
+    let max_hello = config.max_init.0.min(config.max_frame.0);
+    let Some(frame) = conn.read_frame_within(max_hello, "hello", config.handshake_timeout.0)?
     else {
         return Ok(0);
     };
@@ -100,6 +101,7 @@ pub(super) fn serve(
     let session = Session::open(conn, body, shared, handle);
     match session {
         Ok(session) => {
+            conn.opened();
             let result = session.run(conn, shared, handle);
             if let Err(e) = &result {
                 let _ = conn.write_frame(&Message::Error(e.to_string()).encode());
