@@ -4,6 +4,35 @@
 
 use std::path::PathBuf;
 
+/// Why `name` (a group, or another name from a producer or a peer) cannot
+/// become a file or directory name; `None` if it can: 1 to 255 bytes, not
+/// starting with `.`, without `/`, `$` (a template would expand it),
+/// control characters (C0, DEL, C1 such as U+0085) or bidirectional
+/// formatting characters (U+202E and its kind, which make a name display
+/// as another).
+pub fn unsafe_name(name: &str) -> Option<&'static str> {
+    if name.is_empty() || name.len() > 255 {
+        Some("must have 1 to 255 bytes")
+    } else if name.starts_with('.') {
+        Some("starts with '.'")
+    } else if name.contains('/') {
+        Some("contains '/'")
+    } else if name.contains('$') {
+        Some("contains '$'")
+    } else if name.chars().any(unsafe_char) {
+        Some("contains a control or bidirectional formatting character")
+    } else {
+        None
+    }
+}
+
+/// Whether `c` is a control character or a bidirectional formatting
+/// character, neither of which belongs in a name.
+pub fn unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Instantiates `template` for `group` at local time `now`, in one pass:
 /// what a substitution inserts (a group named `$DATE`) is not expanded
 /// again.
@@ -62,6 +91,28 @@ pub fn local_date(t: std::time::SystemTime) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::unsafe_name;
+
+    #[test]
+    fn names_that_cannot_be_paths_are_named() {
+        for ok in ["Orders", "md-feed_2", "日本"] {
+            assert_eq!(unsafe_name(ok), None, "{ok}");
+        }
+        for bad in [
+            "",
+            ".hidden",
+            "a/b",
+            "$DATE",
+            "a\u{85}b",
+            "a\u{202e}b",
+            "a\nb",
+            "a\u{7f}",
+        ] {
+            assert!(unsafe_name(bad).is_some(), "{bad:?}");
+        }
+        assert!(unsafe_name(&"x".repeat(256)).is_some());
+    }
+
     use super::*;
 
     #[test]

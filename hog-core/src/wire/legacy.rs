@@ -97,17 +97,11 @@ pub fn read_ack(r: &mut impl Read) -> Result<(), WireError> {
 pub fn validate_group(bytes: &[u8]) -> Result<String, WireError> {
     let shown = String::from_utf8_lossy(bytes).escape_debug().to_string();
     let bad = |why: &str| Err(WireError::Invalid(format!("group name \"{shown}\" {why}")));
-    if bytes.is_empty() {
-        return bad("is empty");
-    }
-    if bytes[0] == b'.' {
-        return bad("starts with '.'");
-    }
-    if bytes.iter().any(|&b| b == b'/' || b < 0x20 || b == 0x7f) {
-        return bad("contains '/', NUL or a control character");
-    }
     match std::str::from_utf8(bytes) {
-        Ok(name) => Ok(name.to_string()),
+        Ok(name) => match crate::paths::unsafe_name(name) {
+            Some(why) => bad(why),
+            None => Ok(name.to_string()),
+        },
         Err(_) => bad("is not UTF-8"),
     }
 }
@@ -226,7 +220,18 @@ mod tests {
     #[test]
     fn group_names_are_checked() {
         assert_eq!(validate_group(b"VecTxn").unwrap(), "VecTxn");
-        for bad in [&b""[..], b".hidden", b"a/b", b"a\0b", b"a\nb", b"\xff"] {
+        let (c1, bidi) = ("a\u{85}b".as_bytes(), "a\u{202e}b".as_bytes());
+        for bad in [
+            &b""[..],
+            b".hidden",
+            b"a/b",
+            b"a\0b",
+            b"a\nb",
+            b"\xff",
+            b"$DATE",
+            c1,
+            bidi,
+        ] {
             assert!(validate_group(bad).is_err(), "{bad:?}");
         }
     }

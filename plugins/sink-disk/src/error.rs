@@ -43,8 +43,9 @@ pub enum CommitError {
 pub(crate) enum StreamError {
     /// The group cannot be a path component.
     #[error(
-        "group name '{}' cannot name a directory (empty, starts with '.', or holds '/' or NUL)",
-        .0.escape_debug()
+        "group name '{}' cannot name a directory: {}",
+        .0.escape_debug(),
+        hog_core::paths::unsafe_name(.0).unwrap_or("it is not safe")
     )]
     Group(String),
     /// A statement's type description does not decode.

@@ -26,10 +26,9 @@ pub fn stream_key(stream: &StreamInfo) -> String {
 
 /// Refuses group names that cannot be a path component.
 pub(crate) fn check_group(group: &str) -> Result<(), StreamError> {
-    if group.is_empty() || group.starts_with('.') || group.contains('/') || group.contains('\0') {
-        Err(StreamError::Group(group.to_string()))
-    } else {
-        Ok(())
+    match hog_core::paths::unsafe_name(group) {
+        Some(_) => Err(StreamError::Group(group.to_string())),
+        None => Ok(()),
     }
 }
 

@@ -176,6 +176,14 @@ impl Source for HstoreSource {
 /// Why a group cannot be served, or an unfinished stream resumed.
 #[derive(Debug, thiserror::Error)]
 enum HstoreError {
+    /// The group's name cannot be part of a file name.
+    #[error("group name \"{group}\" {why}")]
+    GroupName {
+        /// The name, escaped.
+        group: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
     /// Another hog serves the group, or its lock cannot be taken.
     #[error(transparent)]
     Lock(#[from] LockError),
@@ -201,6 +209,12 @@ enum HstoreError {
 type Served = (String, UnixListener, GroupLock);
 
 fn serve_group(dir: &std::path::Path, group: &str) -> Result<Served, HstoreError> {
+    if let Some(why) = crate::paths::unsafe_name(group) {
+        return Err(HstoreError::GroupName {
+            group: group.escape_debug().to_string(),
+            why,
+        });
+    }
     let lock = GroupLock::acquire(dir, group)?;
     let listener = registration::bind(dir, group).map_err(|source| HstoreError::Listen {
         path: registration::socket_path(dir, group),

@@ -66,7 +66,9 @@ fn name(bytes: &[u8], what: &str) -> Result<String, WireError> {
         return fail(&format!("must have 1 to {MAX_NAME} bytes"));
     }
     match std::str::from_utf8(bytes) {
-        Ok(s) if s.chars().any(char::is_control) => fail("contains a control character"),
+        Ok(s) if s.chars().any(crate::paths::unsafe_char) => {
+            fail("contains a control or bidirectional formatting character")
+        }
         Ok(s) => Ok(s.to_string()),
         Err(_) => fail("is not UTF-8"),
     }
