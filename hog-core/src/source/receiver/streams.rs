@@ -1,6 +1,11 @@
 //! The v2 streams being received, so that one stream is never fed by two
 //! connections at once: a sender that reconnects (after a timeout, say)
 //! takes the stream over, and the old connection is cut and waited for.
+//!
+//! A stream belongs to the identity that first opened it here (the token
+//! it showed, or its client certificate): another identity presenting the
+//! same group, region and start time is refused, and the holder is left
+//! alone.
 
 use std::collections::HashMap;
 use std::net::{Shutdown, TcpStream};
@@ -22,6 +27,8 @@ struct Slot {
 #[derive(Default)]
 pub(super) struct ActiveStreams {
     slots: Mutex<HashMap<StreamKey, Slot>>,
+    /// Who opened each stream first: the identity a takeover must show.
+    owners: Mutex<HashMap<StreamKey, Vec<u8>>>,
     released: Condvar,
     turns: std::sync::atomic::AtomicU64,
 }
@@ -39,9 +46,21 @@ impl ActiveStreams {
     pub(super) fn claim(
         self: &Arc<Self>,
         key: StreamKey,
+        identity: &[u8],
         socket: TcpStream,
         patience: Duration,
     ) -> Result<Claim, ConnError> {
+        {
+            let mut owners = self.owners.lock().unwrap_or_else(PoisonError::into_inner);
+            let owner = owners
+                .entry(key.clone())
+                .or_insert_with(|| identity.to_vec());
+            if owner.as_slice() != identity {
+                return Err(ConnError::Refused(
+                    "the stream belongs to a sender with another token or certificate",
+                ));
+            }
+        }
         let turn = self
             .turns
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -113,13 +132,15 @@ mod tests {
         let first = streams
             .claim(
                 key.clone(),
+                b"",
                 a_server.try_clone().unwrap(),
                 Duration::from_secs(1),
             )
             .unwrap();
         let s = Arc::clone(&streams);
         let k = key.clone();
-        let waiter = std::thread::spawn(move || s.claim(k, b, Duration::from_secs(5)).map(|_| ()));
+        let waiter =
+            std::thread::spawn(move || s.claim(k, b"", b, Duration::from_secs(5)).map(|_| ()));
         // The first connection is cut: its reads end.
         let mut buf = [0u8; 1];
         use std::io::Read;
@@ -129,12 +150,47 @@ mod tests {
         drop(a);
         let c = TcpStream::connect(addr).unwrap();
         let held = streams
-            .claim(key.clone(), c.try_clone().unwrap(), Duration::from_secs(1))
+            .claim(
+                key.clone(),
+                b"",
+                c.try_clone().unwrap(),
+                Duration::from_secs(1),
+            )
             .unwrap();
         assert!(
-            streams.claim(key, c, Duration::from_millis(50)).is_err(),
+            streams
+                .claim(key, b"", c, Duration::from_millis(50))
+                .is_err(),
             "a holder that does not let go times the newcomer out"
         );
         drop(held);
+    }
+
+    #[test]
+    fn another_identity_is_refused_and_the_holder_keeps_the_stream() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let _a = TcpStream::connect(addr).unwrap();
+        let (mut held, _) = listener.accept().unwrap();
+        let streams = Arc::new(ActiveStreams::default());
+        let key: StreamKey = ("G".into(), "h:/r".into(), 1);
+        let _claim = streams
+            .claim(
+                key.clone(),
+                b"token-a",
+                held.try_clone().unwrap(),
+                Duration::from_secs(1),
+            )
+            .unwrap();
+        let intruder = TcpStream::connect(addr).unwrap();
+        let refused = streams.claim(key, b"token-b", intruder, Duration::from_secs(1));
+        assert!(matches!(refused, Err(ConnError::Refused(_))));
+        held.set_nonblocking(true).unwrap();
+        let mut byte = [0u8; 1];
+        let still_open = matches!(
+            std::io::Read::read(&mut held, &mut byte),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock
+        );
+        assert!(still_open, "the holder's connection is not cut");
     }
 }

@@ -97,8 +97,18 @@ pub(super) fn serve(
             "no client certificate and no token (receiver.require_auth)",
         );
     }
+    // Who the sender is, as far as this receiver can tell: the stream it
+    // opens is bound to it.
+    let identity = if by_token {
+        offered.to_vec()
+    } else {
+        conn.transport()
+            .client_certificate()
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default()
+    };
     // From here on the sender is entitled to know what went wrong.
-    let session = Session::open(conn, body, shared, handle);
+    let session = Session::open(conn, body, &identity, shared, handle);
     match session {
         Ok(session) => {
             conn.opened();
@@ -136,6 +146,7 @@ impl Session {
     fn open(
         conn: &mut Conn,
         body: &[u8],
+        identity: &[u8],
         shared: &Shared,
         handle: &Handle,
     ) -> Result<Session, ConnError> {
@@ -144,7 +155,7 @@ impl Session {
         let region = hello.receiver_region();
         let key = (hello.group.clone(), region.clone(), hello.started_at_ns);
         let socket = conn.transport().tcp().try_clone()?;
-        let claim = shared.active.claim(key, socket, TAKEOVER)?;
+        let claim = shared.active.claim(key, identity, socket, TAKEOVER)?;
         let info = StreamInfo {
             id: 0,
             group: hello.group.as_str().into(),

@@ -33,9 +33,14 @@ impl Transport {
     /// Whether the peer showed a client certificate that the configured CA
     /// signed (rustls refuses the handshake for one it did not).
     pub fn client_certified(&self) -> bool {
+        self.client_certificate().is_some()
+    }
+
+    /// The client certificate the peer showed (DER), if any.
+    pub fn client_certificate(&self) -> Option<&[u8]> {
         match self {
-            Transport::Server(s) => s.conn.peer_certificates().is_some_and(|c| !c.is_empty()),
-            _ => false,
+            Transport::Server(s) => s.conn.peer_certificates()?.first().map(|c| c.as_ref()),
+            _ => None,
         }
     }
 }
