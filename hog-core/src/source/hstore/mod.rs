@@ -32,7 +32,6 @@ use crate::hstore::ring::WaitPolicy;
 use super::{Source, SourceContext};
 
 mod config;
-mod orphans;
 mod reader;
 
 pub use config::HstoreConfig;
@@ -149,9 +148,6 @@ impl Source for HstoreSource {
         };
         if this.recovery {
             manager.resume();
-            for group in &this.groups {
-                manager.adopt_orphans(group);
-            }
         }
         let mut shutdown = context.shutdown.clone();
         loop {
@@ -275,51 +271,6 @@ impl Manager {
                 );
                 tracker.failed();
             }
-        }
-    }
-
-    /// Reads the rings of `group`'s dead producers that no hog recorded
-    /// (see `orphans`: never read, unknown to the stat store), as new
-    /// streams; removes those with nothing in them.
-    fn adopt_orphans(&mut self, group: &str) {
-        for (name, pid, tid) in orphans::of_dead_producers(group) {
-            if self.regions.contains_key(&name) || self.unfinished.contains_key(&name) {
-                continue;
-            }
-            let region = match Region::attach(&name) {
-                Ok(region) => region,
-                Err(e) => {
-                    tracing::warn!(region = %name, "a dead producer's ring cannot be read: {e}");
-                    continue;
-                }
-            };
-            let ring = region.ring();
-            let pending = u64::from(ring.distance(ring.ri(), ring.wi())) * region.geometry().valsz;
-            if pending == 0 {
-                if self.config.unlink_drained {
-                    let _ = std::fs::remove_file(Region::path_of(&name));
-                }
-                continue;
-            }
-            if ring.ri() != 0 {
-                // Some hog read it, and so recorded it: it is that hog's to
-                // resume (one serving the same group from another directory).
-                continue;
-            }
-            tracing::warn!(
-                region = %name,
-                "adopting the ring of dead producer {pid} (thread {tid}), which no hog recorded (it registered with a hog that was killed before reading it): up to {pending} bytes to drain"
-            );
-            self.start(
-                group.to_string(),
-                None,
-                region,
-                pid,
-                tid,
-                None,
-                WaitPolicy::Futex,
-                Vec::new(),
-            );
         }
     }
 
@@ -477,8 +428,21 @@ impl Manager {
             shutdown: self.context.shutdown.clone(),
             config: self.config.clone(),
         };
+        // A new stream is recorded in the stat store at once, before it
+        // waits for its predecessors: a hog killed meanwhile leaves it
+        // unfinished there, for the next hog to resume, even if the
+        // producer dies too and never registers again.
+        let record = job.resume.is_none().then(|| {
+            let info = reader::stream_info(&job.group, &job.region, pid, tid);
+            (job.fanout.clone(), Arc::new(info))
+        });
         self.tasks.retain(|t| !t.is_finished());
         self.tasks.push(tokio::spawn(async move {
+            if let Some((fanout, info)) = record {
+                if let Err(e) = fanout.store().open_stream(fanout.session_id(), info).await {
+                    tracing::warn!(region = %thread_name, "cannot record the stream yet: {e}");
+                }
+            }
             for mut predecessor in predecessors {
                 let _ = predecessor.wait_for(|done| *done).await;
             }

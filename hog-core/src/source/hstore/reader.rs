@@ -96,21 +96,27 @@ pub(super) fn run(job: ReaderJob, handle: Handle) {
     }
 }
 
-fn read(job: ReaderJob, handle: &Handle) -> Result<String, PipelineError> {
-    let region = &job.region;
-    let ring = region.ring();
+/// The stream a producer's ring makes.
+pub(super) fn stream_info(group: &str, region: &Region, pid: u64, tid: u64) -> StreamInfo {
     let meta = region.meta();
-    let info = StreamInfo {
+    StreamInfo {
         id: 0,
-        group: job.group.as_str().into(),
-        pid: job.pid,
-        tid: job.tid,
+        group: group.into(),
+        pid,
+        tid,
         region: region.name().into(),
         started_at_ns: region.created_ns(),
         qos: meta.qos,
         commit: meta.commit,
         statements: meta.statements.clone().into(),
-    };
+    }
+}
+
+fn read(job: ReaderJob, handle: &Handle) -> Result<String, PipelineError> {
+    let region = &job.region;
+    let ring = region.ring();
+    let meta = region.meta();
+    let info = stream_info(&job.group, region, job.pid, job.tid);
     let ri = u64::from(ring.ri());
     let (next_seq, initial) = match job.resume {
         None => (
