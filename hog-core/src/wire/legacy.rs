@@ -202,15 +202,24 @@ pub fn push_transaction(segment: &mut Vec<u8>, transaction: &[u8]) {
 
 /// The transactions of an uncompressed segment payload, checked to the end.
 pub fn transactions(segment: &[u8]) -> Result<Vec<&[u8]>, WireError> {
+    each_transaction(segment).collect()
+}
+
+/// The transactions of a segment one by one, without collecting them (a
+/// segment of millions of empty transactions costs no memory to walk).
+pub fn each_transaction(segment: &[u8]) -> impl Iterator<Item = Result<&[u8], WireError>> {
     let mut c = Cursor::new(segment);
-    let mut out = Vec::new();
-    while c.remaining() > 0 {
+    let mut failed = false;
+    std::iter::from_fn(move || {
+        if failed || c.remaining() == 0 {
+            return None;
+        }
         let txn = c
             .bytes("transaction")
-            .map_err(|e| WireError::Invalid(format!("segment: {e}")))?;
-        out.push(txn);
-    }
-    Ok(out)
+            .map_err(|e| WireError::Invalid(format!("segment: {e}")));
+        failed = txn.is_err();
+        Some(txn)
+    })
 }
 
 #[cfg(test)]

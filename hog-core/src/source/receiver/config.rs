@@ -99,7 +99,7 @@ impl Default for ReceiverConfig {
             handshake_timeout: Span(Duration::from_secs(10)),
             frame_timeout: Span(Duration::from_secs(60)),
             max_frame: Size(256 << 20),
-            max_segment: Size(1 << 30),
+            max_segment: Size(256 << 20),
             max_init: Size(1 << 20),
         }
     }

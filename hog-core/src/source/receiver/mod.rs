@@ -36,7 +36,7 @@ use crate::plugin::UnfinishedStream;
 use crate::recovery::{Adopted, Tracker};
 use crate::source::{Source, SourceContext};
 use crate::types::StatementTable;
-use crate::wire::legacy::transactions;
+use crate::wire::legacy::each_transaction;
 use crate::wire::v2::Probe;
 
 use crate::clock::now_ns;
@@ -235,7 +235,8 @@ fn checked_batch(
     table: &StatementTable,
 ) -> Result<Batch, ConnError> {
     let mut batch = Batch::new(stream_id, first_seq);
-    for txn in transactions(payload)? {
+    for txn in each_transaction(payload) {
+        let txn = txn?;
         let records = table
             .records(txn)
             .try_fold(0, |n, r| r.map(|_| n + 1))
