@@ -208,6 +208,17 @@ fn read(job: ReaderJob, handle: &Handle) -> Result<String, PipelineError> {
                     return Ok("left open: hog is stopping".into());
                 }
                 if ring.wi() == ring.ri() && !producer_alive(&job) {
+                    if region.faulted() {
+                        // Truncated, and the producer died of it: what
+                        // looked like an empty ring was zeros.
+                        return end_broken(
+                            delivery,
+                            &job,
+                            handle,
+                            drain.next_seq(),
+                            "shrank or vanished while hog read it (truncated by another process?)",
+                        );
+                    }
                     break;
                 }
                 ring.wait(drain.read_position(), job.shared.policy(), tick);
