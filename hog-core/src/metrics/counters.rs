@@ -42,7 +42,7 @@ pub(crate) const BUCKETS: [f64; 12] = [
     0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
 ];
 
-/// A latency histogram with fixed buckets ([`BUCKETS`], in seconds).
+/// A latency histogram with fixed buckets, from 100 µs to 1 s.
 #[derive(Debug, Default)]
 pub struct Histogram {
     counts: [AtomicU64; BUCKETS.len()],
