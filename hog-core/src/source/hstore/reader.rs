@@ -207,21 +207,13 @@ fn read(job: ReaderJob, handle: &Handle) -> Result<String, PipelineError> {
                 if *job.shutdown.borrow() {
                     return Ok("left open: hog is stopping".into());
                 }
-                if ring.wi() == ring.ri() && !producer_alive(&job) {
-                    if region.faulted() {
-                        // Truncated, and the producer died of it: what
-                        // looked like an empty ring was zeros.
-                        return end_broken(
-                            delivery,
-                            &job,
-                            handle,
-                            drain.next_seq(),
-                            "shrank or vanished while hog read it (truncated by another process?)",
-                        );
-                    }
-                    break;
+                // An empty ring of a dead producer is the end, unless the
+                // region was truncated (the producer died of it, and the
+                // "empty" ring was zeros read through the faulted mapping).
+                let drained = ring.wi() == ring.ri() && !producer_alive(&job);
+                if !drained {
+                    ring.wait(drain.read_position(), job.shared.policy(), tick);
                 }
-                ring.wait(drain.read_position(), job.shared.policy(), tick);
                 if region.faulted() {
                     return end_broken(
                         delivery,
@@ -230,6 +222,9 @@ fn read(job: ReaderJob, handle: &Handle) -> Result<String, PipelineError> {
                         drain.next_seq(),
                         "shrank or vanished while hog waited on it (truncated by another process?)",
                     );
+                }
+                if drained {
+                    break;
                 }
             }
         }
