@@ -99,6 +99,31 @@ impl SeriesAppender {
         Ok(self.batch + 8 + self.count * self.ty.elem_layout.size)
     }
 
+    /// Room for up to `max` (≥ 1) values in a row: the first slot and how
+    /// many consecutive slots follow it in the current batch (a new batch
+    /// is started if the current one is full). Nothing is visible until
+    /// [`publish_many`].
+    ///
+    /// [`publish_many`]: Self::publish_many
+    pub fn run(&mut self, w: &mut Writer, max: u64) -> io::Result<(u64, u64)> {
+        let first = self.next_slot(w)?;
+        Ok((first, max.min(self.ty.capacity - self.count)))
+    }
+
+    /// Makes the `n` values written into the slots of [`run`] visible.
+    ///
+    /// [`run`]: Self::run
+    pub fn publish_many(&mut self, w: &mut Writer, n: u64) {
+        debug_assert!(self.count + n <= self.ty.capacity);
+        self.count += n;
+        w.publish_u64(self.batch, self.count);
+    }
+
+    /// Bytes of each slot.
+    pub fn slot_size(&self) -> u64 {
+        self.ty.elem_layout.size
+    }
+
     /// Makes the value written into the slot of [`next_slot`] visible.
     ///
     /// [`next_slot`]: Self::next_slot

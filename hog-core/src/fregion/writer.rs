@@ -237,6 +237,17 @@ impl Writer {
         self.map[at as usize..end].copy_from_slice(data);
     }
 
+    /// The `len` bytes at `at`, which must be inside allocated pages, to
+    /// write into directly (one bounds check for many values).
+    pub fn slice_mut(&mut self, at: u64, len: u64) -> &mut [u8] {
+        let end = at + len;
+        assert!(
+            end <= self.physical * self.page_size,
+            "write past the allocated pages"
+        );
+        &mut self.map[at as usize..end as usize]
+    }
+
     /// Writes a `u32` at `at`.
     pub fn write_u32(&mut self, at: u64, v: u32) {
         self.write(at, &v.to_le_bytes());

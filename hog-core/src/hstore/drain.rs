@@ -172,6 +172,23 @@ impl Drain {
                     why: "used bytes exceed the slot",
                 });
             }
+            if footer.state == state::COMMIT && !self.discarding && self.pending.is_empty() {
+                // A transaction in one slot (the common case) goes straight
+                // from the ring into the batch.
+                batch
+                    .push_checked(|out| ring.copy_payload(slot, footer.used, out), &check)
+                    .map_err(|e| DrainError::Transaction {
+                        seq: self.next_seq,
+                        why: e.into(),
+                    })?;
+                self.cursor = ring.next(slot);
+                self.next_seq += 1;
+                self.boundary = self.cursor;
+                if batch.byte_len() >= max_bytes {
+                    return Ok(Stop::BatchFull);
+                }
+                continue;
+            }
             if self.discarding {
                 self.skipped += footer.used;
             } else if self.pending.len() + footer.used > MAX_TRANSACTION {

@@ -62,6 +62,29 @@ impl Batch {
         }
     }
 
+    /// Appends a transaction written in place by `fill`, if `check` (given
+    /// its bytes) accepts it and says how many records it holds; a refused
+    /// transaction leaves the batch as it was.
+    pub fn push_checked<E>(
+        &mut self,
+        fill: impl FnOnce(&mut Vec<u8>),
+        check: impl FnOnce(&[u8]) -> Result<u64, E>,
+    ) -> Result<(), E> {
+        let start = self.data.len();
+        fill(&mut self.data);
+        match check(&self.data[start..]) {
+            Ok(records) => {
+                self.ends.push(self.data.len() as u64);
+                self.count(records);
+                Ok(())
+            }
+            Err(e) => {
+                self.data.truncate(start);
+                Err(e)
+            }
+        }
+    }
+
     /// Appends one transaction of one record, written in place by `write`.
     pub fn push_with(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
         write(&mut self.data);

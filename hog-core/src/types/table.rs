@@ -25,6 +25,8 @@ pub struct Entry {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StatementTable {
     by_id: Vec<Option<Entry>>,
+    /// The payload size of each fixed-size statement, by id.
+    fixed: Vec<Option<usize>>,
 }
 
 /// Why a statement table was refused.
@@ -99,7 +101,8 @@ impl StatementTable {
                 fixed,
             });
         }
-        Ok(Self { by_id })
+        let fixed = by_id.iter().map(|e| e.as_ref()?.fixed).collect();
+        Ok(Self { by_id, fixed })
     }
 
     /// The statement with `id`.
@@ -132,6 +135,35 @@ impl StatementTable {
             }
             Some(result)
         })
+    }
+
+    /// How many records `transaction` holds, checked as [`records`] checks
+    /// them (the same error for the first malformed record), with a short
+    /// path for fixed-size statements.
+    ///
+    /// [`records`]: Self::records
+    pub fn count(&self, transaction: &[u8]) -> Result<u64, DecodeError> {
+        let (mut offset, mut n) = (0, 0);
+        while offset < transaction.len() {
+            let fixed = transaction
+                .get(offset..offset + 4)
+                .and_then(|id| {
+                    self.fixed
+                        .get(u32::from_le_bytes(id.try_into().ok()?) as usize)
+                })
+                .copied()
+                .flatten()
+                .filter(|len| offset + 4 + len <= transaction.len());
+            offset = match fixed {
+                Some(len) => offset + 4 + len,
+                None => {
+                    let r = self.record_at(transaction, offset)?;
+                    r.offset + 4 + r.payload.len()
+                }
+            };
+            n += 1;
+        }
+        Ok(n)
     }
 
     fn record_at<'a>(&'a self, txn: &'a [u8], offset: usize) -> Result<Record<'a>, DecodeError> {

@@ -153,12 +153,25 @@ enum Out {
     Raw {
         series: SeriesAppender,
         plan: RecordPlan,
+        /// The payload size when a record is stored as it is logged (one
+        /// copy, no padding, nothing referenced).
+        flat: Option<usize>,
     },
     Coded(CSeqAppender),
 }
 
 impl Out {
-    fn raw(&self) -> Option<&SeriesAppender> {
+    /// Records of `plan` go into `series`.
+    fn raw(series: SeriesAppender, plan: &RecordPlan) -> Out {
+        let size = plan.layout().size as usize;
+        Out::Raw {
+            series,
+            flat: (plan.is_flat() && size > 0).then_some(size),
+            plan: plan.clone(),
+        }
+    }
+
+    fn series(&self) -> Option<&SeriesAppender> {
         match self {
             Out::Raw { series, .. } => Some(series),
             Out::Coded(_) => None,
@@ -229,10 +242,10 @@ impl LogFile {
             let mut outs: Vec<Option<Out>> = Vec::new();
             for (s, (id, plan, ty)) in schema.statements.iter().zip(&schema.plans) {
                 let out = match plan {
-                    Plan::Raw(plan) => Out::Raw {
-                        series: SeriesAppender::create(&mut w, &s.name, plan.stored(), HOG_BATCH)?,
-                        plan: plan.clone(),
-                    },
+                    Plan::Raw(plan) => Out::raw(
+                        SeriesAppender::create(&mut w, &s.name, plan.stored(), HOG_BATCH)?,
+                        plan,
+                    ),
                     Plan::Coded => Out::Coded(CSeqAppender::create(&mut w, &s.name, ty)?),
                 };
                 place(&mut outs, *id, out);
@@ -331,10 +344,7 @@ impl LogFile {
         let mut outs: Vec<Option<Out>> = Vec::new();
         for (s, (id, plan, _)) in schema.statements.iter().zip(&schema.plans) {
             let out = match plan {
-                Plan::Raw(plan) => Out::Raw {
-                    series: series_of(&mut w, &s.name)?,
-                    plan: plan.clone(),
-                },
+                Plan::Raw(plan) => Out::raw(series_of(&mut w, &s.name)?, plan),
                 Plan::Coded => Out::Coded(coded_of(&mut w, &s.name)?),
             };
             place(&mut outs, *id, out);
@@ -446,20 +456,27 @@ impl LogFile {
                 .get_mut(id as usize)
                 .and_then(Option::as_mut)
                 .ok_or_else(|| bad(format!("record id {id} names no statement")))?;
-            let (series, plan) = match out {
+            let (series, plan, flat) = match out {
                 Out::Coded(c) => {
                     pos += c.append(w, &txn[pos..])?;
                     continue;
                 }
-                Out::Raw { series, plan } => (series, plan),
+                Out::Raw { series, plan, flat } => (series, plan, *flat),
             };
-            let slot = series.next_slot(w)?;
-            pos += plan.store(&txn[pos..], w, slot)?;
-            series.publish(w);
             let order = self
                 .order
                 .as_mut()
                 .expect("raw files have an ordering series");
+            if let Some(size) = flat.filter(|size| pos + size <= txn.len()) {
+                let run = Run::of(txn, pos - 4, size);
+                let entries = if manual { None } else { Some(&mut *order) };
+                run.store(w, series, entries, &mut self.scratch)?;
+                pos = run.end();
+                continue;
+            }
+            let slot = series.next_slot(w)?;
+            pos += plan.store(&txn[pos..], w, slot)?;
+            series.publish(w);
             if manual {
                 self.scratch.push((id, slot));
             } else {
@@ -591,7 +608,7 @@ impl LogFile {
         self.outs
             .iter()
             .flatten()
-            .filter_map(Out::raw)
+            .filter_map(Out::series)
             .chain(self.order.as_ref())
             .map(|s| {
                 let (node, count) = s.position();
@@ -603,6 +620,102 @@ impl LogFile {
             })
             .collect()
     }
+}
+
+/// Records of one flat statement back to back in a transaction: stored
+/// with a copy each and published together.
+struct Run<'a> {
+    txn: &'a [u8],
+    /// Offset of the first record's id.
+    start: usize,
+    id: u32,
+    /// Payload bytes of each record.
+    size: usize,
+    /// Records in the run.
+    len: usize,
+}
+
+impl<'a> Run<'a> {
+    /// The run of records with the id at `start` (whose payload of `size`
+    /// bytes is in `txn`).
+    fn of(txn: &'a [u8], start: usize, size: usize) -> Run<'a> {
+        let id_at = |at: usize| txn.get(at..at + 4).map(|b| b.try_into().expect("4 bytes"));
+        let id = u32::from_le_bytes(id_at(start).expect("the run's first id"));
+        let stride = 4 + size;
+        let mut len = 1;
+        while let Some(next) = id_at(start + len * stride) {
+            if u32::from_le_bytes(next) != id || start + (len + 1) * stride > txn.len() {
+                break;
+            }
+            len += 1;
+        }
+        Run {
+            txn,
+            start,
+            id,
+            size,
+            len,
+        }
+    }
+
+    /// The offset just past the run.
+    fn end(&self) -> usize {
+        self.start + self.len * (4 + self.size)
+    }
+
+    /// Stores the run into `series`, and its entries into the `log` series
+    /// `order` (or into `entries`, for a transactions table, when `None`).
+    fn store(
+        &self,
+        w: &mut Writer,
+        series: &mut SeriesAppender,
+        mut order: Option<&mut SeriesAppender>,
+        entries: &mut Vec<(u32, u64)>,
+    ) -> io::Result<()> {
+        let (size, stride) = (self.size, 4 + self.size);
+        let mut done = 0;
+        while done < self.len {
+            let (first, room) = series.run(w, (self.len - done) as u64)?;
+            let room = room as usize;
+            let slots = w.slice_mut(first, (room * size) as u64);
+            for (j, slot) in slots.chunks_exact_mut(size).enumerate() {
+                let src = self.start + (done + j) * stride + 4;
+                slot.copy_from_slice(&self.txn[src..src + size]);
+            }
+            series.publish_many(w, room as u64);
+            let slot_of = |j: usize| first + (j * size) as u64;
+            match order.as_deref_mut() {
+                Some(order) => log_entries(w, order, self.id, room, slot_of)?,
+                None => entries.extend((0..room).map(|j| (self.id, slot_of(j)))),
+            }
+            done += room;
+        }
+        Ok(())
+    }
+}
+
+/// Appends `n` entries of statement `id` to the `log` series: the slot of
+/// the `j`th is `slot_of(j)`.
+fn log_entries(
+    w: &mut Writer,
+    order: &mut SeriesAppender,
+    id: u32,
+    n: usize,
+    slot_of: impl Fn(usize) -> u64,
+) -> io::Result<()> {
+    let entry = order.slot_size() as usize;
+    let mut done = 0;
+    while done < n {
+        let (first, room) = order.run(w, (n - done) as u64)?;
+        let cells = w.slice_mut(first, room * entry as u64);
+        for (j, cell) in cells.chunks_exact_mut(entry).enumerate() {
+            cell[..4].copy_from_slice(&id.to_le_bytes());
+            cell[8..16].copy_from_slice(&slot_of(done + j).to_le_bytes());
+        }
+        order.publish_many(w, room);
+        done += room as usize;
+    }
+    Ok(())
 }
 
 fn bad(what: String) -> io::Error {

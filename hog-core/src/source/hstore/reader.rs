@@ -143,7 +143,7 @@ fn read(job: ReaderJob, handle: &Handle) -> Result<String, PipelineError> {
     let resyncing = drain.resyncing();
     let max_bytes = job.config.batch_bytes.0 as usize;
     let tick = job.config.tick.0;
-    let check = |txn: &[u8]| meta.table.records(txn).try_fold(0, |n, r| r.map(|_| n + 1));
+    let check = |txn: &[u8]| meta.table.count(txn);
     loop {
         let mut batch = Batch::new(stream_id, drain.next_seq());
         let read = drain.read(&ring, &mut batch, max_bytes, check);

@@ -237,13 +237,10 @@ fn checked_batch(
     let mut batch = Batch::new(stream_id, first_seq);
     for txn in each_transaction(payload) {
         let txn = txn?;
-        let records = table
-            .records(txn)
-            .try_fold(0, |n, r| r.map(|_| n + 1))
-            .map_err(|source| ConnError::Transaction {
-                seq: first_seq + batch.len() as u64,
-                source,
-            })?;
+        let records = table.count(txn).map_err(|source| ConnError::Transaction {
+            seq: first_seq + batch.len() as u64,
+            source,
+        })?;
         batch.push_records(txn, records);
     }
     Ok(batch)
