@@ -678,10 +678,8 @@ impl<'a> Run<'a> {
             let (first, room) = series.run(w, (self.len - done) as u64)?;
             let room = room as usize;
             let slots = w.slice_mut(first, (room * size) as u64);
-            for (j, slot) in slots.chunks_exact_mut(size).enumerate() {
-                let src = self.start + (done + j) * stride + 4;
-                slot.copy_from_slice(&self.txn[src..src + size]);
-            }
+            let from = self.start + done * stride + 4;
+            gather(slots, &self.txn[from..], size);
             series.publish_many(w, room as u64);
             let slot_of = |j: usize| first + (j * size) as u64;
             match order.as_deref_mut() {
@@ -691,6 +689,30 @@ impl<'a> Run<'a> {
             done += room;
         }
         Ok(())
+    }
+}
+
+/// Fills `slots` with payloads of `size` bytes taken every `size + 4`
+/// bytes of `src` (skipping the ids between them). Common sizes get a copy
+/// of a length known at compile time instead of a call.
+fn gather(slots: &mut [u8], src: &[u8], size: usize) {
+    fn fixed<const N: usize>(slots: &mut [u8], src: &[u8]) {
+        for (slot, rec) in slots.chunks_exact_mut(N).zip(src.chunks(N + 4)) {
+            slot.copy_from_slice(&rec[..N]);
+        }
+    }
+    match size {
+        4 => fixed::<4>(slots, src),
+        8 => fixed::<8>(slots, src),
+        12 => fixed::<12>(slots, src),
+        16 => fixed::<16>(slots, src),
+        24 => fixed::<24>(slots, src),
+        32 => fixed::<32>(slots, src),
+        _ => {
+            for (slot, rec) in slots.chunks_exact_mut(size).zip(src.chunks(size + 4)) {
+                slot.copy_from_slice(&rec[..size]);
+            }
+        }
     }
 }
 
