@@ -35,6 +35,7 @@ fn main() {
             bench.say(&format!("figure {n} FAILED: {e}"));
             failures.push(n);
         }
+        bench.metrics.compare_with_measured_cpp();
         let these: Vec<_> = bench
             .metrics
             .0

@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod inspect;
 pub mod logging;
+pub mod memory;
 pub mod plugins;
 pub mod run;
 pub mod serve;

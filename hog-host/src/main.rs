@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use hog_host::cli::{self, Command};
-use hog_host::{config, demo, inspect, logging, run, stat};
+use hog_host::{config, demo, inspect, logging, memory, run, stat};
 
 fn main() -> ExitCode {
     // A peer that goes away must not kill hog: writes report EPIPE instead.
@@ -13,6 +13,7 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_IGN);
     }
+    memory::reuse_large_buffers();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = match cli::parse(&args) {
         Ok(command) => command,

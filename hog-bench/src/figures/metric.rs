@@ -2,7 +2,7 @@
 //! C++ hog and the target (see [`crate::report::reference`]).
 
 use crate::harness::stats::Summary;
-use crate::report::reference::{self, Reference};
+use crate::report::reference::{self, Better, Reference};
 
 /// The unit of a figure, which also says how it is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +77,32 @@ impl Metrics {
                 m.samples.push(value);
                 self.0.push(m);
             }
+        }
+    }
+
+    /// Compares every figure that has a C++ counterpart measured in the
+    /// same runs with that counterpart's median instead of the recorded
+    /// C++ figure.
+    pub fn compare_with_measured_cpp(&mut self) {
+        let medians: Vec<(usize, f64)> = (0..self.0.len())
+            .filter_map(|i| {
+                let key = reference::cpp_key(&self.0[i].key)?;
+                Some((i, self.get(&key)?.summary()?.median))
+            })
+            .collect();
+        for (i, median) in medians {
+            let m = &mut self.0[i];
+            let better = match m.unit {
+                Unit::PerS => Better::Higher,
+                _ => Better::Lower,
+            };
+            let base = m.reference.clone().unwrap_or(Reference {
+                cpp: None,
+                better,
+                target: None,
+                measured: false,
+            });
+            m.reference = Some(base.measured(median));
         }
     }
 

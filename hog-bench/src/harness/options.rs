@@ -61,7 +61,9 @@ and prints median (min-max) per figure against the C++ hog.
   --hog PATH        default: `hog` next to this program
   --producer PATH   default: `hog-bench-producer` next to this program
   --cpp-hog PATH    a C++ hog (hobbes bin/hog) to measure in the same runs:
-                    figure 3 adds ours -> C++ receiver and C++ -> C++
+                    figure 2 runs it in local mode after ours, figure 3
+                    adds ours -> C++ receiver and C++ -> C++; ours are
+                    then compared with its medians
   --work DIR        scratch directory (default: $TMPDIR/hog-bench-<pid>)
   --out DIR         write DIR/benchmark-results.md and DIR/benchmark-throughput.svg
   --wait-quiet MIN  first wait up to MIN minutes for cargo/rustc to finish

@@ -33,8 +33,15 @@ fn row(m: &Metric) -> String {
     );
     let r = m.reference.as_ref();
     let cpp = r
-        .and_then(|r| r.cpp)
-        .map_or(String::new(), |c| format(m.unit, c));
+        .and_then(|r| Some((r.cpp?, r.measured)))
+        .map_or(String::new(), |(c, measured)| {
+            let c = format(m.unit, c);
+            if measured {
+                format!("{c} (same runs)")
+            } else {
+                c
+            }
+        });
     let gain = r.and_then(|r| r.gain(s.median)).map_or(String::new(), |g| {
         if g >= 100.0 {
             "> 100×".to_string()

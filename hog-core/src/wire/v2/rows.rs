@@ -60,15 +60,19 @@ pub(crate) fn restore(data: &[u8], what: &'static str) -> Result<Vec<u8>, WireEr
 fn to_columns(rows: &[u8], columns: &mut [u8], row: usize) {
     let n = rows.len() / row;
     let (n8, row8) = (n - n % 8, row - row % 8);
-    for c in (0..row8).step_by(8) {
-        for r in (0..n8).step_by(8) {
-            let mut block = [0u64; 8];
-            for (k, word) in block.iter_mut().enumerate() {
-                *word = load(&rows[(r + k) * row + c..]);
-            }
-            transpose8(&mut block);
-            for (k, word) in block.iter().enumerate() {
-                store(&mut columns[(c + k) * n + r..], *word);
+    for r0 in (0..n8).step_by(TILE) {
+        for c0 in (0..row8).step_by(TILE) {
+            for c in (c0..row8.min(c0 + TILE)).step_by(8) {
+                for r in (r0..n8.min(r0 + TILE)).step_by(8) {
+                    let mut block = [0u64; 8];
+                    for (k, word) in block.iter_mut().enumerate() {
+                        *word = load(&rows[(r + k) * row + c..]);
+                    }
+                    transpose8(&mut block);
+                    for (k, word) in block.iter().enumerate() {
+                        store(&mut columns[(c + k) * n + r..], *word);
+                    }
+                }
             }
         }
     }
@@ -85,15 +89,19 @@ fn to_columns(rows: &[u8], columns: &mut [u8], row: usize) {
 fn to_rows(columns: &[u8], rows: &mut [u8], row: usize) {
     let n = columns.len() / row;
     let (n8, row8) = (n - n % 8, row - row % 8);
-    for c in (0..row8).step_by(8) {
-        for r in (0..n8).step_by(8) {
-            let mut block = [0u64; 8];
-            for (k, word) in block.iter_mut().enumerate() {
-                *word = load(&columns[(c + k) * n + r..]);
-            }
-            transpose8(&mut block);
-            for (k, word) in block.iter().enumerate() {
-                store(&mut rows[(r + k) * row + c..], *word);
+    for r0 in (0..n8).step_by(TILE) {
+        for c0 in (0..row8).step_by(TILE) {
+            for c in (c0..row8.min(c0 + TILE)).step_by(8) {
+                for r in (r0..n8.min(r0 + TILE)).step_by(8) {
+                    let mut block = [0u64; 8];
+                    for (k, word) in block.iter_mut().enumerate() {
+                        *word = load(&columns[(c + k) * n + r..]);
+                    }
+                    transpose8(&mut block);
+                    for (k, word) in block.iter().enumerate() {
+                        store(&mut rows[(r + k) * row + c..], *word);
+                    }
+                }
             }
         }
     }
@@ -104,6 +112,10 @@ fn to_rows(columns: &[u8], rows: &mut [u8], row: usize) {
         }
     }
 }
+
+/// Rows and columns of a tile: the pages and cache lines a tile reads and
+/// writes stay in the TLB and the cache.
+const TILE: usize = 256;
 
 /// The first 8 bytes of `b`, little-endian.
 #[inline(always)]

@@ -109,7 +109,7 @@ impl Codec {
             Codec::Gzip => legacy::gunzip(bytes, max, what),
             Codec::Zstd => unzstd(bytes, max, what),
             Codec::ZstdRows => {
-                super::rows::restore(&unzstd(bytes, max.saturating_add(8), what)?, what)
+                super::rows::restore(&unzstd(bytes, max.saturating_add(16), what)?, what)
             }
         }
     }
