@@ -1,7 +1,8 @@
 //! What compressing segments costs: gzip (the hobbes protocol) against zstd
 //! (v2) on the same segments, and the CPU each spool strategy spends per
 //! MiB shipped. Medians of several runs. Workloads: trading-like orders,
-//! the test producer's counters, and hog-bench's p3 (`{x, hash(x), x>>10}`).
+//! the test producer's counters, hog-bench's p3 (`{x, hash(x), x>>10}`)
+//! and a mixed stream of quotes, trades and heartbeats in ring pages.
 //!
 //! `cargo run --release -p sink-tcp --example codec_cost [RUNS]`
 
@@ -46,6 +47,60 @@ fn orders(size: usize) -> Vec<u8> {
         id += 1 + rng.next() % 3;
         txn.extend_from_slice(&id.to_le_bytes());
         legacy::push_transaction(&mut out, &txn);
+    }
+    out
+}
+
+/// About `size` bytes of a mixed AutoCommit stream as a ring holds it:
+/// pages of up to 4 KiB, each holding the records that fit, of three
+/// statements in a trading-like proportion: quotes `{time, symbol, bid,
+/// ask, size}` (70 %), trades `{time, symbol, price, quantity, id}` (25 %)
+/// and heartbeats `{time, sequence}` (5 %), symbols of 1 to 5 characters.
+fn mixed(size: usize) -> Vec<u8> {
+    const SYMBOLS: [&str; 10] = [
+        "A", "KO", "IBM", "MSFT", "GOOGL", "V", "JPM", "XOM", "T", "NVDA",
+    ];
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let (mut t, mut mid, mut id, mut seq) = (1_700_000_000_000_000_000i64, 10_000.0f64, 1u64, 0u64);
+    let mut out = Vec::with_capacity(size + 8192);
+    let mut page = Vec::with_capacity(4096);
+    while out.len() < size {
+        let mut rec = Vec::with_capacity(64);
+        t += (rng.next() % 20_000) as i64;
+        let sym = SYMBOLS[(rng.next() % SYMBOLS.len() as u64) as usize];
+        match rng.next() % 20 {
+            0..=13 => {
+                rec.extend_from_slice(&0u32.to_le_bytes());
+                rec.extend_from_slice(&t.to_le_bytes());
+                rec.extend_from_slice(&(sym.len() as u64).to_le_bytes());
+                rec.extend_from_slice(sym.as_bytes());
+                mid += ((rng.next() % 21) as f64 - 10.0) / 100.0;
+                rec.extend_from_slice(&(mid - 0.01).to_le_bytes());
+                rec.extend_from_slice(&(mid + 0.01).to_le_bytes());
+                rec.extend_from_slice(&((rng.next() % 50 + 1) as i32 * 100).to_le_bytes());
+            }
+            14..=18 => {
+                rec.extend_from_slice(&1u32.to_le_bytes());
+                rec.extend_from_slice(&t.to_le_bytes());
+                rec.extend_from_slice(&(sym.len() as u64).to_le_bytes());
+                rec.extend_from_slice(sym.as_bytes());
+                rec.extend_from_slice(&mid.to_le_bytes());
+                rec.extend_from_slice(&((rng.next() % 1000 + 1) as i64).to_le_bytes());
+                id += 1 + rng.next() % 3;
+                rec.extend_from_slice(&id.to_le_bytes());
+            }
+            _ => {
+                rec.extend_from_slice(&2u32.to_le_bytes());
+                rec.extend_from_slice(&t.to_le_bytes());
+                seq += 1;
+                rec.extend_from_slice(&seq.to_le_bytes());
+            }
+        }
+        if page.len() + rec.len() > 4092 {
+            legacy::push_transaction(&mut out, &page);
+            page.clear();
+        }
+        page.extend_from_slice(&rec);
     }
     out
 }
@@ -110,6 +165,7 @@ fn main() {
         ("orders", orders(4 << 20)),
         ("counter", counter(4 << 20)),
         ("p3", p3(4 << 20)),
+        ("mixed", mixed(4 << 20)),
     ] {
         let len = data.len() as f64;
         println!(
