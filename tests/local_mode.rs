@@ -373,3 +373,50 @@ fn hog_cat_and_ls_read_files_of_the_cpp_hog_and_of_fregion_h() {
     assert_eq!(code, Some(255));
     assert!(err.contains("not a fregion file"), "{err}");
 }
+
+/// The permission bits of `path`.
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn created_files_and_sockets_get_the_configured_permissions() {
+    // (settings, files, directories, registration socket)
+    let cases = [
+        ("", 0o640, 0o750, 0o660),
+        (
+            "umask = \"0077\"\n[hstore]\nsocket_mode = \"0600\"\n",
+            0o600,
+            0o700,
+            0o600,
+        ),
+    ];
+    for (settings, file, dir, socket) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        let config = support::write(d, "hog.toml", settings);
+        let running = Running::start(d, &["--config", config.to_str().unwrap()]);
+        assert_eq!(mode(&d.join("hstore.G.sk")), socket, "{settings}");
+        let mut producer = loadgen(d, &["1", "100"]);
+        producer.finish();
+        wait_until(30, "every record", || total(d) == 100);
+        let stdout = running.stdout();
+        running.stop();
+        let stat = stdout
+            .lines()
+            .find_map(|l| Some(l.split_once("hog stat file : ")?.1))
+            .unwrap_or_else(|| panic!("no stat file in {stdout}"));
+        let data = &data_files(d)[0];
+        let date_dir = data.parent().unwrap();
+        for (path, want) in [
+            (data.as_path(), file),
+            (Path::new(stat), file),
+            (d.join("hstore.G.lock").as_path(), file),
+            (date_dir, dir),
+            (date_dir.parent().unwrap(), dir),
+        ] {
+            assert_eq!(mode(path), want, "{} with {settings:?}", path.display());
+        }
+    }
+}

@@ -208,7 +208,7 @@ fn an_unauthenticated_client_learns_nothing_and_a_plaintext_one_is_refused_when_
         group: "G".into(),
         origin: "o".into(),
         region: "/r".into(),
-        started_at_ns: 1,
+        started_at_ns: now_ns(),
         pid: 1,
         tid: 1,
         init: hog_core::wire::Init {
@@ -241,6 +241,107 @@ fn an_unauthenticated_client_learns_nothing_and_a_plaintext_one_is_refused_when_
         "only the authenticated one: {log}"
     );
     assert!(recv.stop().success());
+}
+
+/// Nanoseconds since 1970 by this machine's clock.
+fn now_ns() -> u64 {
+    hog_core::clock::now_ns()
+}
+
+/// A v2 hello for stream `/r` of group `G`, started at `started_at_ns`
+/// (the client puts its token in).
+fn hello(started_at_ns: u64) -> v2::Hello {
+    v2::Hello {
+        token: Vec::new(),
+        group: "G".into(),
+        origin: "o".into(),
+        region: "/r".into(),
+        started_at_ns,
+        pid: 1,
+        tid: 1,
+        init: hog_core::wire::Init {
+            qos: hog_core::plugin::Qos::Reliable,
+            commit: hog_core::plugin::CommitMethod::Auto,
+            statements: vec![],
+        },
+    }
+}
+
+/// A plaintext v2 client of the receiver on `port`, showing `token` (if
+/// not empty) in its hellos.
+fn client(port: u16, token: &[u8]) -> v2::Client {
+    let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let settings = ClientSettings {
+        tls: None,
+        token: (!token.is_empty()).then(|| token.to_vec()),
+    };
+    match v2::negotiate(tcp, &settings).unwrap() {
+        Negotiated::V2(c) => c,
+        _ => panic!("a v2 receiver"),
+    }
+}
+
+#[test]
+fn a_stream_belongs_to_the_token_that_opened_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = write(dir.path(), "tokens", "alice\nbob\n");
+    let port = free_port();
+    let settings = format!("require_auth = true\ntoken_file = {}", toml_path(&tokens));
+    let recv = receiver(&dir.path().join("recv"), port, &settings);
+    wait_until(20, "the receiver", || {
+        TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    let started = now_ns();
+    let mut alice = client(port, b"alice");
+    assert_eq!(alice.hello(&hello(started)).unwrap(), 0);
+    // Bob holds a valid token too, and names Alice's stream: refused, and
+    // Alice's connection is not cut.
+    let mut bob = client(port, b"bob");
+    assert!(bob.hello(&hello(started)).is_err());
+    assert_eq!(alice.end(0).unwrap(), 0);
+    let log = recv.log();
+    assert!(
+        log.contains("belongs to a sender with another token"),
+        "{log}"
+    );
+    assert_eq!(log.matches("receiving group").count(), 1, "{log}");
+    assert!(recv.stop().success());
+}
+
+#[test]
+fn a_start_time_the_receivers_clock_rules_out_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path().join("recv");
+    let port = free_port();
+    let recv = receiver(&r, port, "");
+    wait_until(20, "the receiver", || {
+        TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    let day = 24 * 3600 * 1_000_000_000;
+    for (started, why) in [
+        (0, "before 2000"),
+        (now_ns() + 2 * day, "more than a day ahead"),
+    ] {
+        let e = client(port, b"").hello(&hello(started)).unwrap_err();
+        assert!(e.to_string().contains(why), "{e}");
+    }
+    // A sender whose clock is an hour ahead is served.
+    let mut late = client(port, b"");
+    assert_eq!(late.hello(&hello(now_ns() + day / 24)).unwrap(), 0);
+    assert_eq!(late.end(0).unwrap(), 0);
+    let log = recv.log();
+    assert_eq!(log.matches("receiving group").count(), 1, "{log}");
+    assert!(recv.stop().success());
+    // Nothing was filed under 1970 or a future date.
+    let dates: Vec<String> = std::fs::read_dir(r.join("G"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(dates.iter().all(|d| !d.starts_with("1970")), "{dates:?}");
 }
 
 #[test]

@@ -244,7 +244,7 @@ fn hello(region: &str) -> Hello {
         group: "VecTxn".into(),
         origin: "test-client".into(),
         region: region.into(),
-        started_at_ns: 1,
+        started_at_ns: 1_790_000_000_000_000_000,
         pid: 1,
         tid: 1,
         init: captured().0,

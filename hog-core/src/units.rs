@@ -105,6 +105,44 @@ pub struct Span(pub Duration);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Size(pub u64);
 
+/// Permission bits in settings, written in octal (`"0640"`, `"027"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Permissions(pub u32);
+
+/// Reads permission bits written in octal: 1 to 4 digits, at most `0777`.
+pub fn parse_mode(input: &str) -> Result<u32, UnitError> {
+    const WHAT: &str = "permission bits";
+    let digits = input.trim().trim_start_matches("0o");
+    if digits.is_empty() || digits.len() > 4 {
+        return Err(error(WHAT, input, "expected 1 to 4 octal digits, as 0640"));
+    }
+    let bits = u32::from_str_radix(digits, 8)
+        .map_err(|_| error(WHAT, input, "expected octal digits (0-7), as 0640"))?;
+    if bits > 0o777 {
+        return Err(error(
+            WHAT,
+            input,
+            "only the permission bits (at most 0777)",
+        ));
+    }
+    Ok(bits)
+}
+
+impl serde::Serialize for Permissions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{:04o}", self.0))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Permissions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_mode(&text)
+            .map(Permissions)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 impl serde::Serialize for Span {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&format_timespan(self.0))
@@ -192,6 +230,17 @@ mod tests {
             .contains("unknown unit 'parsecs'"));
         assert!(parse_timespan("99999999999999999999").is_err());
         assert!(parse_timespan("999999999999d").is_err());
+    }
+
+    #[test]
+    fn modes_are_octal_permission_bits() {
+        assert_eq!(parse_mode("0640").unwrap(), 0o640);
+        assert_eq!(parse_mode("027").unwrap(), 0o27);
+        assert_eq!(parse_mode("0o600").unwrap(), 0o600);
+        for bad in ["", "0648", "1777", "rw-r-----", "00000"] {
+            assert!(parse_mode(bad).is_err(), "{bad}");
+        }
+        assert!(parse_mode("9").unwrap_err().to_string().contains("octal"));
     }
 
     #[test]

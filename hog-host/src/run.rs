@@ -41,6 +41,8 @@ pub async fn run_until(
     for warning in config.warnings() {
         tracing::warn!("{warning}");
     }
+    // SAFETY: umask only sets the process's file creation mask.
+    unsafe { libc::umask(config.umask.0 as libc::mode_t) };
     let mut sources = sources(&config)?;
     let (store, stat_path) = plugins::stat_store(&config).map_err(fail)?;
     let sinks = plugins::sinks(&config).map_err(fail)?;

@@ -88,8 +88,9 @@ pub fn socket_path(dir: &Path, group: &str) -> PathBuf {
     dir.join(format!("hstore.{group}.sk"))
 }
 
-/// Binds the registration socket of `group` in `dir`, replacing a stale one.
-pub fn bind(dir: &Path, group: &str) -> std::io::Result<UnixListener> {
+/// Binds the registration socket of `group` in `dir`, replacing a stale
+/// one, with permission bits `mode`.
+pub fn bind(dir: &Path, group: &str, mode: u32) -> std::io::Result<UnixListener> {
     let path = socket_path(dir, group);
     if path.as_os_str().len() > MAX_SOCKET_PATH {
         return Err(std::io::Error::new(
@@ -101,7 +102,9 @@ pub fn bind(dir: &Path, group: &str) -> std::io::Result<UnixListener> {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
         _ => {}
     }
-    UnixListener::bind(&path)
+    let listener = UnixListener::bind(&path)?;
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(mode))?;
+    Ok(listener)
 }
 
 /// Why hog stopped reading a registration connection (other than EOF).

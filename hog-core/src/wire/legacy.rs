@@ -194,6 +194,17 @@ pub fn gunzip(compressed: &[u8], max: u64, what: &'static str) -> Result<Vec<u8>
     Ok(out)
 }
 
+/// What a gzip stream says it inflates to (its trailer: the length modulo
+/// 2^32), if it is long enough to have one.
+pub fn gzip_declared_len(compressed: &[u8]) -> Option<u64> {
+    let tail = compressed
+        .len()
+        .checked_sub(4)
+        .filter(|_| compressed.len() >= 18)?;
+    let isize = compressed[tail..].try_into().ok()?;
+    Some(u64::from(u32::from_le_bytes(isize)))
+}
+
 /// Appends one transaction to an uncompressed segment payload.
 pub fn push_transaction(segment: &mut Vec<u8>, transaction: &[u8]) {
     segment.extend_from_slice(&(transaction.len() as u64).to_le_bytes());

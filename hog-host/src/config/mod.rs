@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use hog_core::pipeline::OnError;
 pub use hog_core::source::ReceiverConfig;
 use hog_core::source::{GeneratorConfig, HstoreConfig};
+use hog_core::units::Permissions;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
@@ -40,6 +41,11 @@ pub struct Config {
     pub plugin_dir: Option<PathBuf>,
     /// Log level: error, warn, info or debug (`RUST_LOG` refines it).
     pub log_level: String,
+    /// The permission bits hog leaves out of everything it creates (data
+    /// files, stat store, spool, locks, directories): `"0027"` makes files
+    /// 0640 and directories 0750. The registration sockets have their own
+    /// (`hstore.socket_mode`).
+    pub umask: Permissions,
     /// The sources that run: `hstore`, `receiver`, `generator`.
     pub sources: Vec<String>,
     /// The sinks every stream is delivered to, by name (keys of `sink`).
@@ -114,6 +120,7 @@ impl Default for Config {
             recovery: true,
             plugin_dir: None,
             log_level: "info".into(),
+            umask: Permissions(0o027),
             sources: vec!["hstore".into()],
             sinks: vec!["disk".into()],
             stat_store: builtin(json!({})),

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::units::{Size, Span};
+use crate::units::{Permissions, Size, Span};
 
 /// Tunables of the hstore source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,6 +16,9 @@ pub struct HstoreConfig {
     pub tick: Span,
     /// Bytes of transactions delivered to the sinks at once, at most.
     pub batch_bytes: Size,
+    /// Permission bits of the registration sockets: who may connect to
+    /// register a producer (owner and group by default).
+    pub socket_mode: Permissions,
 }
 
 impl Default for HstoreConfig {
@@ -24,6 +27,7 @@ impl Default for HstoreConfig {
             unlink_drained: true,
             tick: Span(Duration::from_millis(200)),
             batch_bytes: Size(4 << 20),
+            socket_mode: Permissions(0o660),
         }
     }
 }

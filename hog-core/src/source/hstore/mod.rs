@@ -111,7 +111,7 @@ impl Source for HstoreSource {
     async fn run(self: Box<Self>, context: SourceContext) -> Result<(), PipelineError> {
         let mut served = Vec::new();
         for group in &self.groups {
-            match serve_group(&self.dir, group) {
+            match serve_group(&self.dir, group, self.config.socket_mode.0) {
                 Ok(served_group) => served.push(served_group),
                 Err(e) => tracing::error!(group = %group, "{e}"),
             }
@@ -204,7 +204,7 @@ enum HstoreError {
 
 type Served = (String, UnixListener, GroupLock);
 
-fn serve_group(dir: &std::path::Path, group: &str) -> Result<Served, HstoreError> {
+fn serve_group(dir: &std::path::Path, group: &str, mode: u32) -> Result<Served, HstoreError> {
     if let Some(why) = crate::paths::unsafe_name(group) {
         return Err(HstoreError::GroupName {
             group: group.escape_debug().to_string(),
@@ -212,7 +212,7 @@ fn serve_group(dir: &std::path::Path, group: &str) -> Result<Served, HstoreError
         });
     }
     let lock = GroupLock::acquire(dir, group)?;
-    let listener = registration::bind(dir, group).map_err(|source| HstoreError::Listen {
+    let listener = registration::bind(dir, group, mode).map_err(|source| HstoreError::Listen {
         path: registration::socket_path(dir, group),
         source,
     })?;

@@ -81,6 +81,9 @@ pub struct ReceiverConfig {
     /// open: a v2 hello (read before the token in it is checked), or a
     /// hobbes init message once decompressed.
     pub max_init: Size,
+    /// Memory every connection together may hold for segments being
+    /// inflated and delivered; past it, connections wait for each other.
+    pub max_memory: Size,
 }
 
 impl Default for ReceiverConfig {
@@ -101,6 +104,7 @@ impl Default for ReceiverConfig {
             max_frame: Size(256 << 20),
             max_segment: Size(256 << 20),
             max_init: Size(1 << 20),
+            max_memory: Size(1 << 30),
         }
     }
 }

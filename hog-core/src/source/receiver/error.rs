@@ -57,6 +57,25 @@ pub(super) enum ConnError {
     /// No sink opened the stream.
     #[error("no sink accepted the stream")]
     NoSink,
+    /// The receiver's memory budget stayed spent for too long.
+    #[error("waited too long for {bytes} bytes of the receiver's memory budget of {limit} (receiver.max_memory)")]
+    Memory {
+        /// Bytes the connection needed.
+        bytes: u64,
+        /// The budget.
+        limit: u64,
+    },
+    /// A start time that cannot be right; it would name the stream's
+    /// `$DATE` directory.
+    #[error(
+        "the stream's start time ({started_at_ns} ns since 1970) is {why} by this receiver's clock"
+    )]
+    StartTime {
+        /// What the sender said.
+        started_at_ns: u64,
+        /// What is wrong with it.
+        why: &'static str,
+    },
     /// A segment that starts past what the receiver holds.
     #[error("a gap: this receiver holds transactions 0..{mark} and the segment starts at {first}")]
     Gap {

@@ -12,6 +12,7 @@
 //! stream (a hobbes one) or leaves it to be resumed (a v2 one); nothing
 //! spins.
 
+mod budget;
 mod config;
 mod conn;
 mod error;
@@ -81,6 +82,8 @@ pub fn resolve_port(port: &str) -> Result<u16, ConfigError> {
 /// What every connection shares.
 struct Shared {
     prepared: Prepared,
+    /// Memory the connections may hold together.
+    budget: budget::Budget,
     fanout: Fanout,
     active: Arc<ActiveStreams>,
     /// v2 streams earlier sessions left unfinished, by stream id: their
@@ -151,6 +154,7 @@ impl Source for ReceiverSource {
             tracing::warn!("receiver.token_file without receiver.tls: tokens arrive in plaintext");
         }
         let shared = Arc::new(Shared {
+            budget: budget::Budget::new(prepared.config.max_memory.0),
             prepared,
             fanout: context.fanout.clone(),
             active: Arc::default(),

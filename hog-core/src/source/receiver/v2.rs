@@ -125,6 +125,27 @@ pub(super) fn serve(
     }
 }
 
+/// The earliest start time a stream may claim: 2000-01-01, in ns since
+/// 1970.
+const EARLIEST_START_NS: u64 = 946_684_800_000_000_000;
+/// How far ahead of this receiver's clock a sender's clock may be.
+const CLOCK_SKEW_NS: u64 = 24 * 3600 * 1_000_000_000;
+
+/// Checks a sender's stream start time against the receiver's clock `now`:
+/// it names the `$DATE` directory of the stream's files, so a sender's
+/// clock cannot put files under 1970 or a far future. Old streams resumed
+/// after an outage stay acceptable.
+fn plausible_start(started_at_ns: u64, now: u64) -> Result<(), ConnError> {
+    let why = if started_at_ns < EARLIEST_START_NS {
+        "before 2000"
+    } else if started_at_ns > now.saturating_add(CLOCK_SKEW_NS) {
+        "more than a day ahead"
+    } else {
+        return Ok(());
+    };
+    Err(ConnError::StartTime { started_at_ns, why })
+}
+
 fn refuse(conn: &mut Conn, why: &'static str) -> Result<u64, ConnError> {
     let _ = conn.write_frame(&Message::Refused.encode());
     Err(ConnError::Refused(why))
@@ -151,6 +172,7 @@ impl Session {
         handle: &Handle,
     ) -> Result<Session, ConnError> {
         let hello = Hello::decode(body)?;
+        plausible_start(hello.started_at_ns, crate::clock::now_ns())?;
         let table = StatementTable::new(&hello.init.statements).map_err(ConnError::Init)?;
         let region = hello.receiver_region();
         let key = (hello.group.clone(), region.clone(), hello.started_at_ns);
@@ -198,7 +220,11 @@ impl Session {
                         conn.write_frame(&Message::Ack { mark: self.mark }.encode())?;
                         continue;
                     }
-                    let payload = seg.open(config.max_segment.0)?;
+                    let max = config.max_segment.0;
+                    let declared = seg.codec.declared_len(seg.payload).unwrap_or(max);
+                    let need = frame.len() as u64 + 2 * declared.min(max);
+                    let _held = shared.budget.take(need, config.frame_timeout.0)?;
+                    let payload = seg.open(declared.min(max))?;
                     if seg.first_seq > self.mark {
                         return Err(ConnError::Gap {
                             mark: self.mark,
@@ -239,5 +265,33 @@ impl Session {
             self.applied += self.mark.saturating_sub(before);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_times_are_bounded_by_the_receivers_clock() {
+        let now = 1_796_000_000_000_000_000;
+        let hour = 3_600_000_000_000;
+        for ok in [
+            now,
+            now - 400 * 24 * hour,
+            now + 23 * hour,
+            EARLIEST_START_NS,
+        ] {
+            assert!(plausible_start(ok, now).is_ok(), "{ok}");
+        }
+        for (bad, why) in [
+            (0, "before 2000"),
+            (EARLIEST_START_NS - 1, "before 2000"),
+            (now + 25 * hour, "more than a day ahead"),
+            (u64::MAX, "more than a day ahead"),
+        ] {
+            let e = plausible_start(bad, now).unwrap_err().to_string();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
     }
 }

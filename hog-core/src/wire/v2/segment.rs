@@ -87,6 +87,20 @@ impl Codec {
         }
     }
 
+    /// What `bytes` say they inflate to, if they say: zstd's frame content
+    /// size, gzip's trailer, the length of an uncompressed payload. A
+    /// hostile sender may lie; decompressing with this as the bound makes
+    /// the lie an error.
+    pub fn declared_len(self, bytes: &[u8]) -> Option<u64> {
+        match self {
+            Codec::None => Some(bytes.len() as u64),
+            Codec::Gzip => legacy::gzip_declared_len(bytes),
+            Codec::Zstd | Codec::ZstdRows => zstd::zstd_safe::get_frame_content_size(bytes)
+                .ok()
+                .flatten(),
+        }
+    }
+
     /// Decompresses one complete stream of at most `max` bytes; corrupt,
     /// truncated or trailing input is an error.
     pub fn decompress(
