@@ -374,6 +374,28 @@ mod tests {
     }
 
     #[test]
+    fn a_frame_declares_what_it_inflates_to_and_may_not_inflate_past_it() {
+        let payload = vec![0u8; 100_000];
+        for codec in [Codec::None, Codec::Gzip, Codec::Zstd] {
+            let z = codec.compress(&payload, 3);
+            assert_eq!(codec.declared_len(&z), Some(100_000), "{codec:?}");
+        }
+        let rows = Codec::ZstdRows.compress(&payload, 3);
+        assert!(Codec::ZstdRows.declared_len(&rows).unwrap() >= 100_000);
+        // A gzip bomb that claims to be small is cut at its claim.
+        let mut bomb = Codec::Gzip.compress(&payload, 9);
+        let n = bomb.len();
+        bomb[n - 4..].copy_from_slice(&10u32.to_le_bytes());
+        let declared = Codec::Gzip.declared_len(&bomb).unwrap();
+        assert_eq!(declared, 10);
+        assert!(matches!(
+            Codec::Gzip.decompress(&bomb, declared, "x"),
+            Err(WireError::TooLarge { len: 11, .. })
+        ));
+        assert_eq!(Codec::Gzip.declared_len(b"short"), None);
+    }
+
+    #[test]
     fn transactions_are_counted_and_skipped() {
         let p = payload(4);
         assert_eq!(count_transactions(&p).unwrap(), 4);
