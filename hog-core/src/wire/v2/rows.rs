@@ -25,7 +25,7 @@ pub(crate) fn transpose(payload: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&(rows as u64).to_le_bytes());
     let table = rows * row;
     out.resize(16 + table, 0);
-    to_columns(&payload[..table], &mut out[16..], row);
+    transpose_matrix(&payload[..table], &mut out[16..], rows, row);
     out.extend_from_slice(&payload[table..]);
     out
 }
@@ -50,72 +50,36 @@ pub(crate) fn restore(data: &[u8], what: &'static str) -> Result<Vec<u8>, WireEr
         .filter(|&t| t > 0 && t <= body.len())
         .ok_or_else(|| bad("rows longer than the payload"))?;
     let mut out = vec![0u8; body.len()];
-    to_rows(&body[..table], &mut out[..table], row as usize);
+    let row = row as usize;
+    transpose_matrix(&body[..table], &mut out[..table], row, table / row);
     out[table..].copy_from_slice(&body[table..]);
     Ok(out)
 }
 
-/// Writes the rows of `row` bytes in `rows` into `columns`, column-major,
-/// in 8 × 8 blocks.
-fn to_columns(rows: &[u8], columns: &mut [u8], row: usize) {
-    let n = rows.len() / row;
-    let (n8, row8) = (n - n % 8, row - row % 8);
-    for r0 in (0..n8).step_by(TILE) {
-        for c0 in (0..row8).step_by(TILE) {
-            for c in (c0..row8.min(c0 + TILE)).step_by(8) {
-                for r in (r0..n8.min(r0 + TILE)).step_by(8) {
-                    let mut block = [0u64; 8];
-                    for (k, word) in block.iter_mut().enumerate() {
-                        *word = load(&rows[(r + k) * row + c..]);
-                    }
-                    transpose8(&mut block);
-                    for (k, word) in block.iter().enumerate() {
-                        store(&mut columns[(c + k) * n + r..], *word);
-                    }
-                }
+/// Writes the `h` × `w` byte matrix `src` (row-major) into `dst` as its
+/// transpose, `w` × `h`, in 8 × 8 blocks held in registers.
+fn transpose_matrix(src: &[u8], dst: &mut [u8], h: usize, w: usize) {
+    let (h8, w8) = (h - h % 8, w - w % 8);
+    for c in (0..w8).step_by(8) {
+        for r in (0..h8).step_by(8) {
+            let mut block = [0u64; 8];
+            for (k, word) in block.iter_mut().enumerate() {
+                *word = load(&src[(r + k) * w + c..]);
+            }
+            transpose8(&mut block);
+            for (k, word) in block.iter().enumerate() {
+                store(&mut dst[(c + k) * h + r..], *word);
             }
         }
     }
     // The edges: rows after the last 8, columns after the last 8.
-    for r in 0..n {
-        let from = if r < n8 { row8 } else { 0 };
-        for c in from..row {
-            columns[c * n + r] = rows[r * row + c];
+    for r in 0..h {
+        let from = if r < h8 { w8 } else { 0 };
+        for c in from..w {
+            dst[c * h + r] = src[r * w + c];
         }
     }
 }
-
-/// Undoes [`to_columns`]: the column-major `columns` back into `rows`.
-fn to_rows(columns: &[u8], rows: &mut [u8], row: usize) {
-    let n = columns.len() / row;
-    let (n8, row8) = (n - n % 8, row - row % 8);
-    for r0 in (0..n8).step_by(TILE) {
-        for c0 in (0..row8).step_by(TILE) {
-            for c in (c0..row8.min(c0 + TILE)).step_by(8) {
-                for r in (r0..n8.min(r0 + TILE)).step_by(8) {
-                    let mut block = [0u64; 8];
-                    for (k, word) in block.iter_mut().enumerate() {
-                        *word = load(&columns[(c + k) * n + r..]);
-                    }
-                    transpose8(&mut block);
-                    for (k, word) in block.iter().enumerate() {
-                        store(&mut rows[(r + k) * row + c..], *word);
-                    }
-                }
-            }
-        }
-    }
-    for r in 0..n {
-        let from = if r < n8 { row8 } else { 0 };
-        for c in from..row {
-            rows[r * row + c] = columns[c * n + r];
-        }
-    }
-}
-
-/// Rows and columns of a tile: the pages and cache lines a tile reads and
-/// writes stay in the TLB and the cache.
-const TILE: usize = 256;
 
 /// The first 8 bytes of `b`, little-endian.
 #[inline(always)]
