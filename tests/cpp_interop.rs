@@ -21,7 +21,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-use support::{example_program, free_port, hog, run, stdout, wait_until, Hog, Producer};
+use support::{
+    example_program, free_port, hog, run, stdout, wait_for_producers, wait_until, Hog, Producer,
+};
 
 /// Records the `IAuto` producer logs, transactions of the `ITxn` one.
 const AUTO_RECORDS: i64 = 30_000;
@@ -105,15 +107,29 @@ fn sender(cpp_binary: Option<&Path>, dir: &Path, port: u16) -> Hog {
     let args = [
         "-g", "IAuto", "ITxn", "-m", &dir_text, "-d", &spool, "-p", "10ms", "4KB", &to,
     ];
-    let h = match cpp_binary {
-        Some(binary) => cpp(binary, dir, &args),
-        None => ours(dir, &args),
-    };
-    for group in ["IAuto", "ITxn"] {
-        let socket = dir.join(format!("hstore.{group}.sk"));
-        wait_until(20, "the sender's registration socket", || socket.exists());
+    let sockets = ["IAuto", "ITxn"].map(|group| dir.join(format!("hstore.{group}.sk")));
+    match cpp_binary {
+        Some(binary) => {
+            // A killed sender's sockets stay behind: only new ones tell.
+            // (The C++ hog is not shown a connection that registers
+            // nothing.)
+            for socket in &sockets {
+                let _ = std::fs::remove_file(socket);
+            }
+            let h = cpp(binary, dir, &args);
+            for socket in &sockets {
+                wait_until(20, "the sender's registration socket", || socket.exists());
+            }
+            h
+        }
+        None => {
+            let h = ours(dir, &args);
+            for group in ["IAuto", "ITxn"] {
+                wait_for_producers(dir, group);
+            }
+            h
+        }
     }
-    h
 }
 
 /// Our receiver on `port` writing `dir/$GROUP/data-N.log`.
@@ -130,7 +146,7 @@ fn our_receiver(dir: &Path, port: u16, extra: &[&str]) -> Hog {
 
 /// The interop producer logging `kind` (`auto` or `manual`) records or
 /// transactions `from..to` through the sockets in `dir`, pausing `pause_us`
-/// every thousand.
+/// every hundred.
 fn produce(dir: &Path, kind: &str, from: i64, to: i64, pause_us: u64) -> Producer {
     let child = Command::new(example_program("hog-producer", "interop"))
         .arg(dir)
@@ -252,8 +268,7 @@ fn reference() -> &'static BTreeMap<&'static str, Received> {
             &["-g", "IAuto", "ITxn", "-m", &dir_text, "-d", &template],
         );
         for group in ["IAuto", "ITxn"] {
-            let socket = d.join(format!("hstore.{group}.sk"));
-            wait_until(20, "the local hog's socket", || socket.exists());
+            wait_for_producers(d, group);
         }
         let mut auto = produce(d, "auto", 0, AUTO_RECORDS, 0);
         let mut txn = produce(d, "manual", 0, TXN_TRANSACTIONS, 0);

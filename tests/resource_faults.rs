@@ -18,7 +18,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use shipping::{files, plain};
-use support::{free_port, hog, loadgen, plugin_library, stdout, wait_until, write, Hog};
+use support::{
+    free_port, hog, loadgen, plugin_library, stdout, wait_for_producers, wait_until, write, Hog,
+};
 use tmpfs::Tmpfs;
 
 /// A local-mode hog of group `group` with sockets and stat store in
@@ -35,8 +37,7 @@ fn local(store: &Path, data: &Path, logs: &Path, toml: &str) -> Hog {
         ),
     );
     let h = Hog::start(&config, &logs.join("hog.log"));
-    let socket = store.join("hstore.X.sk");
-    wait_until(20, "the registration socket", || socket.exists());
+    wait_for_producers(store, "X");
     h
 }
 
@@ -225,7 +226,6 @@ fn a_region_truncated_under_hog_ends_only_its_own_stream() {
             )
         });
     assert!(other_values.iter().copied().eq(0..100_000));
-    let _ = std::fs::remove_file(&region);
 }
 
 /// The shared-memory region of producer `pid`, once it exists.
@@ -251,20 +251,21 @@ fn a_receiver_on_a_full_disk_stops_acknowledging_and_its_sender_keeps_the_spool(
     let listen = ["-s".to_string(), port.to_string()];
     let receiver = shipping_hog(&recv, fs.path(), &recv, &listen);
     let sender = shipping::sender(&send, "X", &[port], ("50ms", "64KB"), "");
-    wait_until(20, "the sender's socket", || {
-        send.join("hstore.X.sk").exists()
-    });
     let mut producer = loadgen(&send, "X", &["1", "150000"]);
     wait_until(30, "the receiver's disk to fill", || {
         log(&receiver).contains("No space left")
     });
     producer.finish();
     std::thread::sleep(Duration::from_millis(500));
+    // Spooled segments not acknowledged yet (`seg-*` files).
     let spooled = shipping::walk(&send)
         .iter()
-        .filter(|p| p.to_string_lossy().contains(".spool"))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("seg-"))
+        })
         .count();
-    assert!(spooled > 0, "the sender keeps its spool");
+    assert!(spooled > 0, "the sender keeps its unacknowledged segments");
     fs.free();
     wait_until(60, "every record at the receiver", || {
         files(fs.path()).iter().map(Vec::len).sum::<usize>() >= 150_000
@@ -292,9 +293,7 @@ fn a_spool_on_a_full_disk_holds_and_ships_every_record_once() {
         .collect();
     // The spool lives on the small disk (-d), the sockets and log beside.
     let sender = shipping_hog(&send, fs.path(), &send, &flags);
-    wait_until(20, "the sender's socket", || {
-        send.join("hstore.X.sk").exists()
-    });
+    wait_for_producers(&send, "X");
     // With the receiver up, the spool drains as it fills: pause the
     // receiver (no acknowledgements) so that the spool fills.
     // SAFETY: signalling our own child.

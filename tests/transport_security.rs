@@ -12,9 +12,10 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::Duration;
 
+use hog_core::clock::now_ns;
 use hog_core::wire::v2::{self, tls, ClientSettings, Negotiated};
 use shipping::*;
-use support::{free_port, hog, loadgen, run, stderr, wait_until, write};
+use support::{free_port, hog, loadgen, run, stderr, write};
 
 const BATCH: (&str, &str) = ("100ms", "64KB");
 
@@ -176,9 +177,6 @@ fn an_unauthenticated_client_learns_nothing_and_a_plaintext_one_is_refused_when_
             toml_path(&pki.server.1)
         ),
     );
-    wait_until(20, "the receiver", || {
-        TcpStream::connect(("127.0.0.1", port)).is_ok()
-    });
     let connect = |settings: &ClientSettings| {
         let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
         tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
@@ -203,20 +201,7 @@ fn an_unauthenticated_client_learns_nothing_and_a_plaintext_one_is_refused_when_
         panic!("a v2 receiver");
     };
     assert!(c.is_tls());
-    let hello = v2::Hello {
-        token: Vec::new(),
-        group: "G".into(),
-        origin: "o".into(),
-        region: "/r".into(),
-        started_at_ns: now_ns(),
-        pid: 1,
-        tid: 1,
-        init: hog_core::wire::Init {
-            qos: hog_core::plugin::Qos::Reliable,
-            commit: hog_core::plugin::CommitMethod::Auto,
-            statements: vec![],
-        },
-    };
+    let hello = hello(now_ns());
     assert!(matches!(
         c.hello(&hello),
         Err(hog_core::wire::WireError::Refused)
@@ -241,11 +226,6 @@ fn an_unauthenticated_client_learns_nothing_and_a_plaintext_one_is_refused_when_
         "only the authenticated one: {log}"
     );
     assert!(recv.stop().success());
-}
-
-/// Nanoseconds since 1970 by this machine's clock.
-fn now_ns() -> u64 {
-    hog_core::clock::now_ns()
 }
 
 /// A v2 hello for stream `/r` of group `G`, started at `started_at_ns`
@@ -289,9 +269,6 @@ fn a_stream_belongs_to_the_token_that_opened_it() {
     let port = free_port();
     let settings = format!("require_auth = true\ntoken_file = {}", toml_path(&tokens));
     let recv = receiver(&dir.path().join("recv"), port, &settings);
-    wait_until(20, "the receiver", || {
-        TcpStream::connect(("127.0.0.1", port)).is_ok()
-    });
     let started = now_ns();
     let mut alice = client(port, b"alice");
     assert_eq!(alice.hello(&hello(started)).unwrap(), 0);
@@ -314,10 +291,8 @@ fn a_start_time_the_receivers_clock_rules_out_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let r = dir.path().join("recv");
     let port = free_port();
-    let recv = receiver(&r, port, "");
-    wait_until(20, "the receiver", || {
-        TcpStream::connect(("127.0.0.1", port)).is_ok()
-    });
+    // Files named as hobbes names them: $GROUP/$DATE/data.
+    let recv = batchrecv(&r, port, "");
     let day = 24 * 3600 * 1_000_000_000;
     for (started, why) in [
         (0, "before 2000"),
@@ -333,15 +308,15 @@ fn a_start_time_the_receivers_clock_rules_out_is_refused() {
     let log = recv.log();
     assert_eq!(log.matches("receiving group").count(), 1, "{log}");
     assert!(recv.stop().success());
-    // Nothing was filed under 1970 or a future date.
+    // One date directory: the served stream's, none for 1970 or two days
+    // ahead.
     let dates: Vec<String> = std::fs::read_dir(r.join("G"))
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    assert!(dates.iter().all(|d| !d.starts_with("1970")), "{dates:?}");
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(dates.len(), 1, "{dates:?}");
+    assert!(!dates[0].starts_with("1970"), "{dates:?}");
 }
 
 #[test]

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use hog_core::fregion::cseq::{cseq_type, CSeqAppender, CSeqPosition, Header, Resume};
-use hog_core::fregion::{layout, CSeqType, Reader, Writer};
+use hog_core::fregion::{CSeqType, Reader, Writer};
 use hog_core::types::{Ctor, Type, Value};
 
 fn golden() -> PathBuf {
@@ -68,7 +68,7 @@ fn enums_of_more_than_256_constructors_round_trip() {
         .map(|i| Ctor {
             name: format!("c{i}"),
             id: i,
-            ty: layout::unit(),
+            ty: Type::unit(),
         })
         .collect();
     let ty = Type::Variant(ctors);

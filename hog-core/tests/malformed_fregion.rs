@@ -247,12 +247,12 @@ fn unknown_variant_tags_are_reported() {
         hog_core::types::Ctor {
             name: "A".into(),
             id: 0,
-            ty: layout::unit(),
+            ty: Type::unit(),
         },
         hog_core::types::Ctor {
             name: "B".into(),
             id: 5,
-            ty: layout::unit(),
+            ty: Type::unit(),
         },
     ]);
     let cell = w.alloc(4, 4).unwrap();

@@ -46,7 +46,7 @@ pub async fn run_until(
     let mut sources = sources(&config)?;
     let (store, stat_path) = plugins::stat_store(&config).map_err(fail)?;
     let sinks = plugins::sinks(&config).map_err(fail)?;
-    let _server = serve_metrics(&config)?;
+    let server = serve_metrics(&config)?;
     let mode = Mode::of(&config);
     let session_id = store
         .begin_session(SessionInfo {
@@ -71,7 +71,10 @@ pub async fn run_until(
     let (sources_done, sources_ended) = watch::channel(false);
     let following = tokio::spawn(recovery.follow(sources_ended));
 
-    let sampling = tokio::spawn(sample(sinks.clone(), sources_done.subscribe()));
+    // Only a served page or scrape reads the samples.
+    let sampling = server
+        .is_some()
+        .then(|| tokio::spawn(sample(sinks.clone(), sources_done.subscribe())));
     let fanout = Fanout::new(sinks.clone(), store.clone(), session_id, shutdown.clone());
     let tasks: Vec<_> = sources
         .into_iter()
@@ -95,7 +98,9 @@ pub async fn run_until(
 
     let _ = sources_done.send(true);
     let _ = following.await;
-    let _ = sampling.await;
+    if let Some(sampling) = sampling {
+        let _ = sampling.await;
+    }
 
     let mut summary = Vec::new();
     for sink in &sinks {

@@ -29,7 +29,8 @@ pub trait Sink: Send + 'static {
     /// mark (should one start below, the sink skips what it holds); returns
     /// the new durable mark (at most `batch.end_seq()`). A batch that
     /// starts above the mark would leave a gap and is refused with an
-    /// error, as is a batch of a stream that is not open.
+    /// error, as is a batch of a stream that is not open
+    /// ([`BatchRef::after`] does both for a sink).
     fn write(&mut self, batch: BatchRef<'_>) -> Result<u64, PluginError>;
 
     /// Makes everything accepted for `stream_id` durable; returns the mark.

@@ -93,6 +93,25 @@ impl<'a> BatchRef<'a> {
         self.first_seq + self.ends.len() as u64
     }
 
+    /// The transactions from sequence `mark` on, for a sink that holds
+    /// `..mark` of the stream (`holder` names it in the error): a batch
+    /// that starts past `mark` is refused, since a gap would give every
+    /// later transaction the wrong sequence number.
+    pub fn after(
+        &self,
+        mark: u64,
+        holder: impl std::fmt::Display,
+    ) -> Result<impl Iterator<Item = (u64, &'a [u8])> + 'a, PluginError> {
+        if self.first_seq > mark {
+            return Err(PluginError::state(format!(
+                "{holder}: stream {} continues at transaction {} but holds up to {mark}",
+                self.stream_id, self.first_seq
+            )));
+        }
+        let skip = (mark - self.first_seq) as usize;
+        Ok(self.transactions().skip(skip))
+    }
+
     /// The transactions with their sequence numbers, in order.
     ///
     /// Offsets that are out of order or past `data` yield empty transactions

@@ -127,20 +127,22 @@ impl<'a> Ring<'a> {
         unsafe { &*(self.slots.add(i * self.valsz + self.valsz - 4) as *const AtomicU32) }
     }
 
+    /// The first `used` payload bytes of slot `i` (clamped to the slot's
+    /// capacity), without copying them. The slot must be published and not
+    /// yet released, so that the producer does not write it meanwhile.
+    pub fn payload(&self, i: u32, used: usize) -> &'a [u8] {
+        let i = (i % self.count) as usize;
+        let n = used.min(self.capacity());
+        // SAFETY: the n <= capacity bytes of slot i are inside the ring,
+        // which lives for 'a; the producer does not write a published
+        // slot's payload.
+        unsafe { std::slice::from_raw_parts(self.slots.add(i * self.valsz), n) }
+    }
+
     /// Appends the first `used` payload bytes of slot `i` to `out`
     /// (`used` is clamped to the slot's capacity).
     pub fn copy_payload(&self, i: u32, used: usize, out: &mut Vec<u8>) {
-        let i = (i % self.count) as usize;
-        let n = used.min(self.capacity());
-        out.reserve(n);
-        // SAFETY: the n <= capacity bytes of slot i are inside the ring; the
-        // producer does not write a published slot's payload.
-        unsafe {
-            let src = self.slots.add(i * self.valsz);
-            let dst = out.as_mut_ptr().add(out.len());
-            std::ptr::copy_nonoverlapping(src, dst, n);
-            out.set_len(out.len() + n);
-        }
+        out.extend_from_slice(self.payload(i, used));
     }
 
     /// Releases every slot before `to` to the producer and wakes it if it

@@ -139,15 +139,8 @@ impl Sink for MemorySink {
             Fault::None => {}
         }
         let mark = s.stored[&batch.stream_id].len() as u64;
-        if batch.first_seq > mark {
-            return Err(PluginError::state(format!(
-                "stream {} continues at {} but holds up to {mark}",
-                batch.stream_id, batch.first_seq
-            )));
-        }
         let new: Vec<Vec<u8>> = batch
-            .transactions()
-            .filter(|(seq, _)| *seq >= mark)
+            .after(mark, "the memory sink")?
             .map(|(_, t)| t.to_vec())
             .collect();
         s.writes.push((batch.stream_id, mark, new.len()));

@@ -85,12 +85,13 @@ pub fn run_of(b: &mut Bench, w: Workload, which: Local<'_>) -> Result<LocalRun, 
     let mut p = b.start_producer(&b.producer_run(&dir, w, n, &["--wait-drained"]))?;
     let drained = p.event("drained", b.timeout(n))?;
     let cpu1 = cpu_seconds(hog.pid()).ok_or("hog's CPU time")?;
+    // Both hogs are measured over the same span: until the ring is empty.
+    let peak = memory.finish();
     let logged = p.event("logged", b.timeout(0))?;
     p.finish(b.timeout(0))?;
     if let Local::Ours(_) = which {
         hog.await_closed_streams(1, b.timeout(0))?;
     }
-    let peak = memory.finish();
     hog.stop()?;
     tally(&dir, w, n)?.exact(n)?;
     let first = logged.num("first")?;

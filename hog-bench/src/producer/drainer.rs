@@ -91,7 +91,7 @@ fn drain(
         }
         while ri != wi {
             let footer = ring.footer(ri);
-            verifier.feed(view.payload(&ring, ri, footer.used))?;
+            verifier.feed(ring.payload(ri, footer.used))?;
             ri = ring.next(ri);
         }
         ring.pop_to(ri);

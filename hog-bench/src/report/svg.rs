@@ -1,5 +1,6 @@
 //! The throughput plot: records/s per workload and mode, ours (solid) next
-//! to the C++ hog's (pale) where the issue gives it, on a log scale. Plain
+//! to the C++ hog's (pale) where the table has it (measured in the same
+//! runs with `--cpp-hog`, else as first measured), on a log scale. Plain
 //! SVG text, no plotting library.
 
 use std::fmt::Write;
@@ -7,42 +8,52 @@ use std::fmt::Write;
 use crate::figures::metric::Metrics;
 use crate::workload::Workload;
 
-/// A mode of the plot: its label, colour, and how to find our figure.
+/// A mode of the plot: its label, colour, and which figure it shows.
 struct Mode {
     label: &'static str,
     colour: &'static str,
-    ours: fn(&Metrics, Workload) -> Option<f64>,
-    cpp: fn(Workload) -> Option<f64>,
+    /// The key of the figure.
+    key: fn(Workload) -> String,
+    /// The figure's value as records/s.
+    rate: fn(f64) -> f64,
 }
 
-fn median(m: &Metrics, key: &str) -> Option<f64> {
-    m.get(key).and_then(|m| m.summary()).map(|s| s.median)
+impl Mode {
+    /// Ours and the C++ hog's records/s for `w`, where measured or known.
+    fn rates(&self, m: &Metrics, w: Workload) -> [Option<f64>; 2] {
+        let Some(metric) = m.get(&(self.key)(w)) else {
+            return [None, None];
+        };
+        let ours = metric.summary().map(|s| s.median);
+        let cpp = metric.reference.as_ref().and_then(|r| r.cpp);
+        [ours.map(self.rate), cpp.map(self.rate)]
+    }
 }
 
 const MODES: [Mode; 4] = [
     Mode {
         label: "producer alone",
         colour: "#4e79a7",
-        ours: |m, w| median(m, &format!("producer.{w}.mean_ns")).map(|ns| 1e9 / ns),
-        cpp: |w| Some(1e9 / [8.5, 7.7, 54.6][w as usize]),
+        key: |w| format!("producer.{w}.mean_ns"),
+        rate: |ns| 1e9 / ns,
     },
     Mode {
         label: "local (hog → file)",
         colour: "#59a14f",
-        ours: |m, w| median(m, &format!("local.{w}.records_per_s")),
-        cpp: |w| [Some(11.3e6), None, Some(0.62e6)][w as usize],
+        key: |w| format!("local.{w}.records_per_s"),
+        rate: |v| v,
     },
     Mode {
         label: "shipping, legacy gzip",
         colour: "#e15759",
-        ours: |m, w| median(m, &format!("shipping.gzip.{w}.records_per_s")),
-        cpp: |w| [Some(1.49e6), None, None][w as usize],
+        key: |w| format!("shipping.gzip.{w}.records_per_s"),
+        rate: |v| v,
     },
     Mode {
         label: "shipping, v2 zstd",
         colour: "#f28e2b",
-        ours: |m, w| median(m, &format!("shipping.v2.{w}.records_per_s")),
-        cpp: |_| None,
+        key: |w| format!("shipping.v2.{w}.records_per_s"),
+        rate: |v| v,
     },
 ];
 
@@ -103,7 +114,8 @@ pub fn throughput(metrics: &Metrics, caption: &str) -> String {
     for (g, w) in Workload::ALL.into_iter().enumerate() {
         let x0 = LEFT + g as f64 * group_w + bar_w / 2.0;
         for (k, mode) in MODES.iter().enumerate() {
-            let bars = [((mode.ours)(metrics, w), 1.0), ((mode.cpp)(w), 0.35)];
+            let [ours, cpp] = mode.rates(metrics, w);
+            let bars = [(ours, 1.0), (cpp, 0.35)];
             for (j, (value, opacity)) in bars.into_iter().enumerate() {
                 let Some(v) = value.filter(|v| *v > 0.0) else {
                     continue;

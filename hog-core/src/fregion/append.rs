@@ -119,17 +119,11 @@ impl SeriesAppender {
         w.publish_u64(self.batch, self.count);
     }
 
-    /// Bytes of each slot.
-    pub fn slot_size(&self) -> u64 {
-        self.ty.elem_layout.size
-    }
-
     /// Makes the value written into the slot of [`next_slot`] visible.
     ///
     /// [`next_slot`]: Self::next_slot
     pub fn publish(&mut self, w: &mut Writer) {
-        self.count += 1;
-        w.publish_u64(self.batch, self.count);
+        self.publish_many(w, 1);
     }
 
     /// Rolls the series back to an earlier [`position`]: the root points at

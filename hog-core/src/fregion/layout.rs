@@ -9,12 +9,9 @@
 //! This module also builds the well-known type expressions of the format
 //! (file references, `carray`, series in hog's byte-exact form).
 
-use crate::types::{Ctor, Field, Type};
+use crate::types::{Ctor, Field, Type, NO_OFFSET};
 
 use super::error::LayoutError;
-
-/// The field offset that means "not given" in a type description.
-pub const UNSET_OFFSET: u32 = u32::MAX;
 
 /// Size and alignment of a stored value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,11 +30,6 @@ pub fn align_up(n: u64, a: u64) -> Option<u64> {
 /// `long`.
 pub fn long() -> Type {
     Type::prim("long")
-}
-
-/// `unit`.
-pub fn unit() -> Type {
-    Type::prim("unit")
 }
 
 /// `datetime` (µs since the Unix epoch, stored as a `long`).
@@ -60,7 +52,7 @@ pub fn fileref(t: Type) -> Type {
 pub fn carray(t: Type, c: Type) -> Type {
     let field = |name: &str, ty: Type| Field {
         name: name.into(),
-        offset: UNSET_OFFSET,
+        offset: NO_OFFSET,
         ty,
     };
     let rep = Type::Abs(
@@ -90,12 +82,12 @@ pub fn hog_series(elem: Type, capacity: u64) -> Type {
         Type::Struct(vec![
             Field {
                 name: ".f0".into(),
-                offset: UNSET_OFFSET,
+                offset: NO_OFFSET,
                 ty: a,
             },
             Field {
                 name: ".f1".into(),
-                offset: UNSET_OFFSET,
+                offset: NO_OFFSET,
                 ty: b,
             },
         ])
@@ -120,7 +112,7 @@ pub fn list_node(cell: Type) -> Type {
             Ctor {
                 name: ".f0".into(),
                 id: 0,
-                ty: unit(),
+                ty: Type::unit(),
             },
             Ctor {
                 name: ".f1".into(),
@@ -221,7 +213,7 @@ fn layout_at(ty: &Type, depth: usize) -> Result<Layout, LayoutError> {
         Type::Struct(fields) => {
             let (offsets, l) = struct_layout(fields, depth)?;
             for (f, at) in fields.iter().zip(offsets) {
-                if f.offset != UNSET_OFFSET && u64::from(f.offset) != at {
+                if f.offset != NO_OFFSET && u64::from(f.offset) != at {
                     return Err(LayoutError::Offset {
                         field: f.name.clone(),
                         recorded: f.offset,
@@ -245,16 +237,11 @@ fn layout_at(ty: &Type, depth: usize) -> Result<Layout, LayoutError> {
 }
 
 fn prim_layout(name: &str) -> Option<Layout> {
-    let (size, align) = match name {
-        "unit" => (0, 1),
-        "bool" | "byte" | "char" => (1, 1),
-        "short" => (2, 2),
-        "int" | "float" => (4, 4),
-        "long" | "double" => (8, 8),
-        "int128" => (16, 16),
-        _ => return None,
-    };
-    Some(Layout { size, align })
+    let size = hstore_shm::types::prim_size(name)?;
+    Some(Layout {
+        size,
+        align: size.max(1),
+    })
 }
 
 /// Field offsets and layout of a struct.

@@ -41,7 +41,7 @@ const GROW_PAGES: u64 = 256;
 /// size between the two).
 const MAX_GROW_PAGES: u64 = 8192;
 /// Largest page size a file is created with.
-pub(super) const MAX_WRITE_PAGE_SIZE: u64 = 8192;
+const MAX_WRITE_PAGE_SIZE: u64 = 8192;
 /// Smallest mapping window.
 const MIN_WINDOW: u64 = 64 << 20;
 
@@ -72,17 +72,19 @@ fn invalid(path: &Path, e: FormatError) -> io::Error {
 }
 
 impl Writer {
+    /// The page sizes a file can be created with.
+    pub const PAGE_SIZES: std::ops::RangeInclusive<u64> = toc::MIN_PAGE_SIZE..=MAX_WRITE_PAGE_SIZE;
+
     /// Creates a new file at `path` (which must not exist) with `page_size`
     /// pages: header, page table, and the empty-array cell `.za`.
     pub fn create(path: &Path, page_size: u64) -> io::Result<Writer> {
         // An empty page's descriptor must be able to say `avail = P` in 14
         // bits, which rules out 16384-byte pages for writing.
-        if !(toc::MIN_PAGE_SIZE..=MAX_WRITE_PAGE_SIZE).contains(&page_size)
-            || !page_size.is_multiple_of(2)
-        {
+        if !Self::PAGE_SIZES.contains(&page_size) || !page_size.is_multiple_of(2) {
+            let sizes = Self::PAGE_SIZES;
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                format!("page size {page_size} is not an even number in 256..=8192"),
+                format!("page size {page_size} is not an even number in {sizes:?}"),
             ));
         }
         let file = OpenOptions::new()
@@ -229,12 +231,7 @@ impl Writer {
 
     /// Writes `data` at `at`, which must be inside allocated pages.
     pub fn write(&mut self, at: u64, data: &[u8]) {
-        let end = at as usize + data.len();
-        assert!(
-            end as u64 <= self.physical * self.page_size,
-            "write past the allocated pages"
-        );
-        self.map[at as usize..end].copy_from_slice(data);
+        self.slice_mut(at, data.len() as u64).copy_from_slice(data);
     }
 
     /// The `len` bytes at `at`, which must be inside allocated pages, to

@@ -172,23 +172,6 @@ impl Drain {
                     why: "used bytes exceed the slot",
                 });
             }
-            if footer.state == state::COMMIT && !self.discarding && self.pending.is_empty() {
-                // A transaction in one slot (the common case) goes straight
-                // from the ring into the batch.
-                batch
-                    .push_checked(|out| ring.copy_payload(slot, footer.used, out), &check)
-                    .map_err(|e| DrainError::Transaction {
-                        seq: self.next_seq,
-                        why: e.into(),
-                    })?;
-                self.cursor = ring.next(slot);
-                self.next_seq += 1;
-                self.boundary = self.cursor;
-                if batch.byte_len() >= max_bytes {
-                    return Ok(Stop::BatchFull);
-                }
-                continue;
-            }
             if self.discarding {
                 self.skipped += footer.used;
             } else if self.pending.len() + footer.used > MAX_TRANSACTION {
@@ -196,18 +179,27 @@ impl Drain {
                     seq: self.next_seq,
                     why: TransactionFault::Unbounded,
                 });
-            } else {
+            } else if footer.state == state::CONT {
                 ring.copy_payload(slot, footer.used, &mut self.pending);
             }
             self.cursor = ring.next(slot);
             match footer.state {
                 state::CONT => continue,
                 state::COMMIT if !self.discarding => {
-                    let records = check(&self.pending).map_err(|e| DrainError::Transaction {
-                        seq: self.next_seq,
-                        why: e.into(),
-                    })?;
-                    batch.push_records(&self.pending, records);
+                    // The committing slot goes from the ring straight into
+                    // the batch, behind the slots buffered before it (none,
+                    // in the common one-slot transaction).
+                    let pending = &self.pending;
+                    let fill = |out: &mut Vec<u8>| {
+                        out.extend_from_slice(pending);
+                        ring.copy_payload(slot, footer.used, out);
+                    };
+                    batch
+                        .push_checked(fill, &check)
+                        .map_err(|e| DrainError::Transaction {
+                            seq: self.next_seq,
+                            why: e.into(),
+                        })?;
                     self.next_seq += 1;
                 }
                 _ => {}

@@ -214,17 +214,6 @@ impl Region {
         &self.meta
     }
 
-    /// The first `used` payload bytes of slot `i` of `ring` (this region's),
-    /// without copying them. The slot must be published and not yet
-    /// released, so that the producer does not write it meanwhile.
-    pub fn payload<'a>(&'a self, ring: &Ring<'a>, i: u32, used: usize) -> &'a [u8] {
-        let used = used.min(ring.capacity());
-        // SAFETY: the slot lies inside the mapping (checked in `from_map`)
-        // and holds `capacity()` payload bytes; the mapping lives as long as
-        // `self`.
-        unsafe { std::slice::from_raw_parts(ring.payload_mut(i), used) }
-    }
-
     /// The ring.
     pub fn ring(&self) -> Ring<'_> {
         let g = self.geometry;

@@ -123,7 +123,6 @@ impl Metrics {
 
     /// Makes `stream` visible until [`Metrics::forget`].
     pub fn track(&self, stream: Arc<StreamStatus>) {
-        stream.set_recovering(lock(&self.recovering).contains(&stream.id));
         lock(&self.streams).insert(stream.id, stream);
     }
 
@@ -132,18 +131,17 @@ impl Metrics {
     pub fn recovering(&self, id: u64) {
         self.recoveries_started.add(1);
         lock(&self.recovering).insert(id);
-        if let Some(s) = lock(&self.streams).get(&id) {
-            s.set_recovering(true);
-        }
     }
 
     /// Recovery followed stream `id` to its end.
     pub fn recovered(&self, id: u64) {
         self.recoveries_finished.add(1);
         lock(&self.recovering).remove(&id);
-        if let Some(s) = lock(&self.streams).get(&id) {
-            s.set_recovering(false);
-        }
+    }
+
+    /// Whether recovery is resuming stream `id` (left by an earlier hog).
+    pub fn is_recovering(&self, id: u64) -> bool {
+        lock(&self.recovering).contains(&id)
     }
 
     /// Stops showing stream `id`.

@@ -48,6 +48,25 @@ impl Out {
     }
 }
 
+/// A counter family: its name, its help, and its value in a member.
+type CounterOf<T> = (&'static str, &'static str, fn(&T) -> u64);
+
+impl Out {
+    /// One counter family per entry of `families`, each with a sample per
+    /// member of `members`, labelled `label_names`.
+    fn counters<T>(
+        &mut self,
+        label_names: &[&str],
+        members: &[(Vec<String>, std::sync::Arc<T>)],
+        families: &[CounterOf<T>],
+    ) {
+        for &(name, help, value) in families {
+            let rows = members.iter().map(|(k, c)| (k.clone(), value(c)));
+            self.each((name, "counter", help), label_names, rows);
+        }
+    }
+}
+
 /// A label value with `\`, `"` and newlines escaped.
 fn escape(v: &str) -> String {
     v.replace('\\', "\\\\")
@@ -77,57 +96,35 @@ impl Metrics {
 
     fn render_sinks(&self, out: &mut Out) {
         let sinks = self.sinks.all();
-        let rows = |f: fn(&super::SinkCounters) -> u64| {
-            sinks
-                .iter()
-                .map(move |(k, c)| (k.clone(), f(c)))
-                .collect::<Vec<_>>()
-        };
         let labels = ["sink", "group"];
-        out.each(
-            (
-                "hog_sink_records_total",
-                "counter",
-                "Records each sink holds durably.",
-            ),
+        out.counters(
             &labels,
-            rows(|c| c.records.get()),
-        );
-        out.each(
-            (
-                "hog_sink_transactions_total",
-                "counter",
-                "Transactions each sink holds durably.",
-            ),
-            &labels,
-            rows(|c| c.transactions.get()),
-        );
-        out.each(
-            (
-                "hog_sink_bytes_total",
-                "counter",
-                "Payload bytes each sink holds durably.",
-            ),
-            &labels,
-            rows(|c| c.bytes.get()),
-        );
-        out.each(
-            (
-                "hog_sink_errors_total",
-                "counter",
-                "Sink calls that failed.",
-            ),
-            &labels,
-            rows(|c| c.errors.get()),
-        );
-        out.each(
-            (
-                "hog_sink_retries_total",
-                "counter",
-                "Sink calls retried after a failure (data held in its source meanwhile).",
-            ),
-            &labels,
-            rows(|c| c.retries.get()),
+            &sinks,
+            &[
+                (
+                    "hog_sink_records_total",
+                    "Records each sink holds durably.",
+                    |c| c.records.get(),
+                ),
+                (
+                    "hog_sink_transactions_total",
+                    "Transactions each sink holds durably.",
+                    |c| c.transactions.get(),
+                ),
+                (
+                    "hog_sink_bytes_total",
+                    "Payload bytes each sink holds durably.",
+                    |c| c.bytes.get(),
+                ),
+                ("hog_sink_errors_total", "Sink calls that failed.", |c| {
+                    c.errors.get()
+                }),
+                (
+                    "hog_sink_retries_total",
+                    "Sink calls retried after a failure (data held in its source meanwhile).",
+                    |c| c.retries.get(),
+                ),
+            ],
         );
         // Per (sink, group): backlog, and streams by state.
         let mut backlog: BTreeMap<Vec<String>, u64> = BTreeMap::new();
@@ -169,63 +166,44 @@ impl Metrics {
 
     fn render_sources(&self, out: &mut Out) {
         let sources = self.sources.all();
-        let rows = |f: fn(&super::SourceCounters) -> u64| {
-            sources
-                .iter()
-                .map(move |(k, c)| (k.clone(), f(c)))
-                .collect::<Vec<_>>()
-        };
-        let labels = ["source", "group"];
-        out.each(
-            (
-                "hog_source_records_total",
-                "counter",
-                "Records the sources read.",
-            ),
-            &labels,
-            rows(|c| c.records.get()),
-        );
-        out.each(
-            (
-                "hog_source_transactions_total",
-                "counter",
-                "Transactions the sources read.",
-            ),
-            &labels,
-            rows(|c| c.transactions.get()),
-        );
-        out.each(
-            (
-                "hog_source_bytes_total",
-                "counter",
-                "Payload bytes the sources read.",
-            ),
-            &labels,
-            rows(|c| c.bytes.get()),
+        out.counters(
+            &["source", "group"],
+            &sources,
+            &[
+                (
+                    "hog_source_records_total",
+                    "Records the sources read.",
+                    |c| c.records.get(),
+                ),
+                (
+                    "hog_source_transactions_total",
+                    "Transactions the sources read.",
+                    |c| c.transactions.get(),
+                ),
+                (
+                    "hog_source_bytes_total",
+                    "Payload bytes the sources read.",
+                    |c| c.bytes.get(),
+                ),
+            ],
         );
     }
 
     fn render_streams(&self, out: &mut Out) {
         let groups = self.groups.all();
-        let rows = |f: fn(&super::GroupCounters) -> u64| {
-            groups
-                .iter()
-                .map(move |(k, c)| (k.clone(), f(c)))
-                .collect::<Vec<_>>()
-        };
-        out.each(
-            ("hog_streams_opened_total", "counter", "Streams opened."),
+        out.counters(
             &["group"],
-            rows(|c| c.opened.get()),
-        );
-        out.each(
-            (
-                "hog_streams_closed_total",
-                "counter",
-                "Streams their source ended.",
-            ),
-            &["group"],
-            rows(|c| c.closed.get()),
+            &groups,
+            &[
+                ("hog_streams_opened_total", "Streams opened.", |c| {
+                    c.opened.get()
+                }),
+                (
+                    "hog_streams_closed_total",
+                    "Streams their source ended.",
+                    |c| c.closed.get(),
+                ),
+            ],
         );
         let mut open: BTreeMap<Vec<String>, u64> = BTreeMap::new();
         let mut recovering: BTreeMap<Vec<String>, u64> = BTreeMap::new();
@@ -238,7 +216,7 @@ impl Metrics {
         for s in self.streams() {
             let key = vec![s.group.clone()];
             *open.entry(key.clone()).or_default() += 1;
-            *recovering.entry(key.clone()).or_default() += u64::from(s.recovering());
+            *recovering.entry(key.clone()).or_default() += u64::from(self.is_recovering(s.id));
             *fill.entry(key).or_default() += s.ring_fill.get();
         }
         out.each(

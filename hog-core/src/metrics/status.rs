@@ -119,7 +119,7 @@ impl Metrics {
                 tid: s.tid,
                 ring_fill: s.ring_fill.get(),
                 source_end: s.source_end.get(),
-                recovering: s.recovering(),
+                recovering: self.is_recovering(s.id),
                 sinks: s
                     .sinks()
                     .iter()

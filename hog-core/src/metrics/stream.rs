@@ -1,15 +1,12 @@
 //! The live state of one open stream and of each sink on it.
 
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-
-use serde::Serialize;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use super::Counter;
 use crate::plugin::StreamInfo;
 
 /// Where a sink stands with a stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SinkState {
     /// Taking every batch.
     Writing,
@@ -73,7 +70,6 @@ pub struct StreamStatus {
     pub ring_fill: Counter,
     /// Transactions the source has read (one past the last).
     pub source_end: Counter,
-    recovering: AtomicBool,
     sinks: Vec<SinkMark>,
 }
 
@@ -88,7 +84,6 @@ impl StreamStatus {
             tid: stream.tid,
             ring_fill: Counter::default(),
             source_end: Counter::default(),
-            recovering: AtomicBool::new(false),
             sinks: sinks
                 .iter()
                 .map(|s| SinkMark {
@@ -117,16 +112,6 @@ impl StreamStatus {
         if let Some(s) = self.sinks.iter().find(|s| s.sink == sink) {
             s.state.store(state as u8, Ordering::Relaxed);
         }
-    }
-
-    /// Whether recovery is resuming this stream (left by an earlier hog).
-    pub fn recovering(&self) -> bool {
-        self.recovering.load(Ordering::Relaxed)
-    }
-
-    /// Marks the stream as being recovered, or not.
-    pub fn set_recovering(&self, on: bool) {
-        self.recovering.store(on, Ordering::Relaxed);
     }
 
     /// Transactions the source read that `sink` does not hold yet.

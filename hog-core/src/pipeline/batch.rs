@@ -11,14 +11,10 @@ pub struct Batch {
     first_seq: u64,
     data: Vec<u8>,
     ends: Vec<u64>,
-    /// Records in the whole batch.
-    records: u64,
-    /// Whether every transaction so far holds exactly one record, the
-    /// common case, which then costs no more than an addition.
-    one_each: bool,
-    /// Unless `one_each`: records in transactions up to and including
-    /// each one (a running count: the records of any tail are one
-    /// subtraction away).
+    /// Records in transactions up to and including each one (a running
+    /// count: the records of any tail are one subtraction away), kept only
+    /// once a transaction holds other than one record: while it is empty,
+    /// every transaction holds one, the common case, which costs nothing.
     record_ends: Vec<u64>,
 }
 
@@ -30,8 +26,6 @@ impl Batch {
             first_seq,
             data: Vec::new(),
             ends: Vec::new(),
-            records: 0,
-            one_each: true,
             record_ends: Vec::new(),
         }
     }
@@ -50,15 +44,24 @@ impl Batch {
 
     /// Counts the records of the transaction just appended.
     fn count(&mut self, records: u64) {
-        if records != 1 && self.one_each {
+        if self.record_ends.is_empty() {
+            if records == 1 {
+                return;
+            }
             // The first transaction of another size: the running counts of
             // those before it (one record each) become explicit.
-            self.one_each = false;
             self.record_ends = (1..self.ends.len() as u64).collect();
         }
-        self.records += records;
-        if !self.one_each {
-            self.record_ends.push(self.records);
+        let before = self.record_ends.last().copied().unwrap_or(0);
+        self.record_ends.push(before + records);
+    }
+
+    /// Records in the first `n` transactions.
+    fn records_in(&self, n: usize) -> u64 {
+        match n {
+            0 => 0,
+            _ if self.record_ends.is_empty() => n as u64,
+            _ => self.record_ends[n - 1],
         }
     }
 
@@ -87,9 +90,8 @@ impl Batch {
 
     /// Appends one transaction of one record, written in place by `write`.
     pub fn push_with(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
-        write(&mut self.data);
-        self.ends.push(self.data.len() as u64);
-        self.count(1);
+        let one = |_: &[u8]| Ok::<_, std::convert::Infallible>(1);
+        let Ok(()) = self.push_checked(write, one);
     }
 
     /// The stream the batch belongs to.
@@ -124,13 +126,7 @@ impl Batch {
 
     /// Records in the transactions from sequence `seq` on.
     pub fn records_from(&self, seq: u64) -> u64 {
-        let skip = self.skip(seq);
-        let before = match skip {
-            0 => 0,
-            _ if self.one_each => skip as u64,
-            _ => self.record_ends[skip - 1],
-        };
-        self.records - before
+        self.records_in(self.ends.len()) - self.records_in(self.skip(seq))
     }
 
     /// Payload bytes of the transactions from sequence `seq` on.

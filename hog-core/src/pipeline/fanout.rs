@@ -287,7 +287,6 @@ impl StreamDelivery {
                 .unwrap_or_else(|e| Err(PluginError::other(format!("sink task failed: {e}"))));
             match result {
                 Ok(mark) => {
-                    let status = Arc::clone(&self.status);
                     if let Some(t) = self
                         .targets
                         .iter_mut()
@@ -304,8 +303,8 @@ impl StreamDelivery {
                             .bytes
                             .add(batch.bytes_from(t.mark) - batch.bytes_from(new));
                         t.mark = new;
-                        status.set_mark(sink.name(), new);
-                        status.set_state(sink.name(), SinkState::Writing);
+                        self.status.set_mark(sink.name(), new);
+                        self.status.set_state(sink.name(), SinkState::Writing);
                     }
                 }
                 Err(e) => failed.push((sink, e)),

@@ -6,6 +6,6 @@ pub mod statements;
 mod table;
 mod value;
 
-pub use hstore_shm::types::{Ctor, Cursor, DecodeError, Field, Type, MAX_DEPTH};
+pub use hstore_shm::types::{Ctor, Cursor, DecodeError, Field, Type, MAX_DEPTH, NO_OFFSET};
 pub use table::{Entry, Record, StatementTable, TableError, MAX_STATEMENT_ID};
 pub use value::{fixed_size, value_len, Value};

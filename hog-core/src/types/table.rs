@@ -10,10 +10,6 @@ use super::Type;
 /// Largest statement id accepted (producers number them from 0).
 pub const MAX_STATEMENT_ID: u32 = 1 << 16;
 
-/// In the table of fixed sizes: a statement whose values vary in size, or
-/// no statement.
-const VARIABLE: u32 = u32::MAX;
-
 /// One statement with its decoded type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
@@ -29,9 +25,6 @@ pub struct Entry {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StatementTable {
     by_id: Vec<Option<Entry>>,
-    /// The payload size of each fixed-size statement, by id ([`VARIABLE`]
-    /// for others).
-    fixed: Vec<u32>,
 }
 
 /// Why a statement table was refused.
@@ -106,15 +99,7 @@ impl StatementTable {
                 fixed,
             });
         }
-        let fixed = by_id
-            .iter()
-            .map(|e| {
-                e.as_ref()
-                    .and_then(|e| u32::try_from(e.fixed?).ok())
-                    .unwrap_or(VARIABLE)
-            })
-            .collect();
-        Ok(Self { by_id, fixed })
+        Ok(Self { by_id })
     }
 
     /// The statement with `id`.
@@ -150,26 +135,24 @@ impl StatementTable {
     }
 
     /// How many records `transaction` holds, checked as [`records`] checks
-    /// them (the same error for the first malformed record), with a short
-    /// path for fixed-size statements.
+    /// them (the same error for the first malformed record).
     ///
     /// [`records`]: Self::records
     pub fn count(&self, transaction: &[u8]) -> Result<u64, DecodeError> {
         let (mut offset, mut n) = (0, 0);
-        let len = transaction.len();
-        while offset < len {
-            let fixed = match transaction.get(offset..offset + 4) {
-                Some(id) => {
-                    let id = u32::from_le_bytes(id.try_into().expect("4 bytes"));
-                    self.fixed.get(id as usize).copied().unwrap_or(VARIABLE)
+        while offset < transaction.len() {
+            // Records of fixed size are stepped over here; the others, and
+            // anything malformed, go through `record_at`.
+            let fixed = transaction
+                .get(offset..offset + 4)
+                .and_then(|id| self.get(u32::from_le_bytes(id.try_into().ok()?))?.fixed)
+                .filter(|len| offset + 4 + len <= transaction.len());
+            offset = match fixed {
+                Some(len) => offset + 4 + len,
+                None => {
+                    let r = self.record_at(transaction, offset)?;
+                    r.offset + 4 + r.payload.len()
                 }
-                None => VARIABLE,
-            };
-            offset = if fixed != VARIABLE && offset + 4 + fixed as usize <= len {
-                offset + 4 + fixed as usize
-            } else {
-                let r = self.record_at(transaction, offset)?;
-                r.offset + 4 + r.payload.len()
             };
             n += 1;
         }

@@ -210,21 +210,13 @@ pub fn fixed_size(ty: &Type) -> Option<usize> {
                 None
             }
         }
-        Type::App(f, args) if is_penum(f) => args.first().and_then(fixed_size),
+        Type::App(f, args) if f.is_penum() => args.first().and_then(fixed_size),
         _ => None,
     }
 }
 
 fn prim_size(name: &str) -> Option<usize> {
-    Some(match name {
-        "unit" => 0,
-        "bool" | "byte" | "char" => 1,
-        "short" => 2,
-        "int" | "float" => 4,
-        "long" | "double" => 8,
-        "int128" => 16,
-        _ => return None,
-    })
+    hstore_shm::types::prim_size(name).map(|n| n as usize)
 }
 
 fn read_prim(name: &str, c: &mut Cursor<'_>) -> Result<Value, DecodeError> {
@@ -247,10 +239,6 @@ fn is_char(ty: &Type) -> bool {
     matches!(ty, Type::Prim(name, None) if name == "char")
 }
 
-fn is_penum(f: &Type) -> bool {
-    matches!(f, Type::Prim(name, _) if name == "penum")
-}
-
 fn fixed_len(len: &Type, c: &Cursor<'_>) -> Result<usize, DecodeError> {
     match len {
         Type::Size(n) => usize::try_from(*n).map_err(|_| c.error("fixed array too long")),
@@ -263,7 +251,7 @@ fn read_app(f: &Type, args: &[Type], c: &mut Cursor<'_>) -> Result<Value, Decode
     let [rep, Type::Variant(ctors)] = args else {
         return Err(c.error(format!("unsupported type application {f}")));
     };
-    if !is_penum(f) {
+    if !f.is_penum() {
         return Err(c.error(format!("unsupported type application {f}")));
     }
     let at = c.offset();

@@ -13,20 +13,21 @@ mod live;
 
 /// The report as text (`json`: the store's JSON as is).
 pub fn stat(args: &RunArgs, json: bool) -> Result<String, RunError> {
-    report(&settings(args)?, json)
+    Store::open(&settings(args)?)?.report(json)
 }
 
 /// Shows the report every two seconds, with the live metrics of the hog
 /// serving `metrics.listen`, until interrupted.
 pub fn watch(args: &RunArgs) -> Result<(), RunError> {
     let config = settings(args)?;
+    let store = Store::open(&config)?;
     let mut live = live::Live::default();
     loop {
         let mut screen = format!(
             "\x1b[2J\x1b[Hhog stat --watch   {}   (Ctrl-C to leave)\n\n",
             Local::now().format("%Y-%m-%d %H:%M:%S")
         );
-        screen += &report(&config, false)?;
+        screen += &store.report(false)?;
         screen += "\n";
         screen += &match &config.metrics.listen {
             Some(listen) => live.show(listen),
@@ -46,19 +47,36 @@ fn settings(args: &RunArgs) -> Result<config::Config, RunError> {
     config::load(args.config_file.as_deref(), &overrides).map_err(|e| RunError(e.to_string()))
 }
 
-fn report(config: &config::Config, json: bool) -> Result<String, RunError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .map_err(|e| RunError(e.to_string()))?;
-    let report = runtime.block_on(async {
-        let (store, _) = plugins::stat_store(config).map_err(|e| RunError(e.to_string()))?;
-        store.report().await.map_err(|e| RunError(e.to_string()))
-    })?;
-    if json {
-        return Ok(report + "\n");
+/// The stat store, open for reports.
+struct Store {
+    runtime: tokio::runtime::Runtime,
+    handle: hog_core::pipeline::StatStoreHandle,
+}
+
+impl Store {
+    fn open(config: &config::Config) -> Result<Store, RunError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .map_err(|e| RunError(e.to_string()))?;
+        let handle = runtime
+            .block_on(async { plugins::stat_store(config) })
+            .map_err(|e| RunError(e.to_string()))?
+            .0;
+        Ok(Store { runtime, handle })
     }
-    let report: Value = serde_json::from_str(&report).map_err(|e| RunError(e.to_string()))?;
-    Ok(summary(&report))
+
+    /// The report as text (`json`: the store's JSON as is).
+    fn report(&self, json: bool) -> Result<String, RunError> {
+        let report = self
+            .runtime
+            .block_on(self.handle.report())
+            .map_err(|e| RunError(e.to_string()))?;
+        if json {
+            return Ok(report + "\n");
+        }
+        let report: Value = serde_json::from_str(&report).map_err(|e| RunError(e.to_string()))?;
+        Ok(summary(&report))
+    }
 }
 
 fn time(ns: &Value) -> String {

@@ -88,6 +88,12 @@ impl Type {
         Type::prim("unit")
     }
 
+    /// Whether this is hobbes' `penum` alias, which applied to a
+    /// representation and its units is a packed enumeration.
+    pub fn is_penum(&self) -> bool {
+        matches!(self, Type::Prim(name, Some(_)) if name == "penum")
+    }
+
     /// An opaque alias `name` represented as `rep` (hobbes
     /// `DEFINE_TYPE_ALIAS_AS`), e.g. `datetime` over `long`.
     pub fn alias(name: &str, rep: Type) -> Type {

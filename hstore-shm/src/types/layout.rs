@@ -36,7 +36,7 @@ pub(super) fn of(ty: &Type) -> Option<MemoryLayout> {
         Type::Array(_) => Some(POINTER),
         Type::Struct(fields) => record(fields.iter().map(|f| &f.ty)),
         Type::Variant(ctors) => variant(ctors.iter().map(|c| &c.ty)),
-        Type::App(f, args) if is_penum(f) => of(args.first()?),
+        Type::App(f, args) if f.is_penum() => of(args.first()?),
         Type::App(..) | Type::Var(_) | Type::Abs(..) | Type::Size(_) | Type::Recursive(..) => None,
     }
 }
@@ -54,8 +54,9 @@ pub(super) fn field_offsets(fields: &[Type]) -> Option<Vec<u32>> {
     Some(offsets)
 }
 
-fn prim(name: &str) -> Option<MemoryLayout> {
-    let size = match name {
+/// The bytes of hobbes' primitive type `name` (aligned to its size, or 1).
+pub fn prim_size(name: &str) -> Option<u64> {
+    Some(match name {
         "unit" => 0,
         "bool" | "byte" | "char" => 1,
         "short" => 2,
@@ -63,7 +64,11 @@ fn prim(name: &str) -> Option<MemoryLayout> {
         "long" | "double" => 8,
         "int128" => 16,
         _ => return None,
-    };
+    })
+}
+
+fn prim(name: &str) -> Option<MemoryLayout> {
+    let size = prim_size(name)?;
     Some(MemoryLayout {
         size,
         align: size.max(1),
@@ -97,10 +102,6 @@ fn variant<'a>(payloads: impl Iterator<Item = &'a Type>) -> Option<MemoryLayout>
             .checked_next_multiple_of(align)?,
         align: if payload_at == 4 { 4 } else { 8 },
     })
-}
-
-fn is_penum(f: &Type) -> bool {
-    matches!(f, Type::Prim(name, Some(_)) if name == "penum")
 }
 
 #[cfg(test)]

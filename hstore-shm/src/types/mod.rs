@@ -11,4 +11,4 @@ mod layout;
 
 pub use cursor::{Cursor, DecodeError};
 pub use desc::{Ctor, Field, Type, MAX_DEPTH, NO_OFFSET};
-pub use layout::MemoryLayout;
+pub use layout::{prim_size, MemoryLayout};

@@ -130,14 +130,8 @@ impl Sink for JsonLinesSink {
             .streams
             .get_mut(&batch.stream_id)
             .ok_or_else(|| PluginError::state(format!("stream {} is not open", batch.stream_id)))?;
-        if batch.first_seq > open.mark {
-            return Err(PluginError::state(format!(
-                "stream {} continues at transaction {} but the file holds up to {}",
-                batch.stream_id, batch.first_seq, open.mark
-            )));
-        }
         let mut out = String::new();
-        for (seq, bytes) in batch.transactions().filter(|(seq, _)| *seq >= open.mark) {
+        for (seq, bytes) in batch.after(open.mark, self.path.display())? {
             let line = serde_json::json!({
                 "stream": batch.stream_id,
                 "group": open.group,

@@ -42,12 +42,13 @@ pub enum CommitError {
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum StreamError {
     /// The group cannot be a path component.
-    #[error(
-        "group name '{}' cannot name a directory: {}",
-        .0.escape_debug(),
-        hog_core::paths::unsafe_name(.0).unwrap_or("it is not safe")
-    )]
-    Group(String),
+    #[error("group name '{}' cannot name a directory: {why}", .name.escape_debug())]
+    Group {
+        /// The group.
+        name: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
     /// A statement's type description does not decode.
     #[error("statement '{statement}': type description {source}")]
     TypeDescription {

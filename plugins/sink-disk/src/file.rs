@@ -441,6 +441,10 @@ impl LogFile {
         let w = &mut self.writer;
         let manual = self.schema.commit == CommitMethod::Manual;
         self.scratch.clear();
+        let mut entries = match (&mut self.order, manual) {
+            (Some(order), false) => Entries::Log(order),
+            _ => Entries::Pending(&mut self.scratch),
+        };
         let mut pos = 0;
         while pos < txn.len() {
             let id_bytes = txn.get(pos..pos + 4).ok_or_else(|| {
@@ -463,51 +467,36 @@ impl LogFile {
                 }
                 Out::Raw { series, plan, flat } => (series, plan, *flat),
             };
-            let order = self
-                .order
-                .as_mut()
-                .expect("raw files have an ordering series");
             if let Some(size) = flat.filter(|size| pos + size <= txn.len()) {
                 let run = Run::of(txn, pos - 4, size);
-                let entries = if manual { None } else { Some(&mut *order) };
-                run.store(w, series, entries, &mut self.scratch)?;
+                run.store(w, series, &mut entries)?;
                 pos = run.end();
                 continue;
             }
             let slot = series.next_slot(w)?;
             pos += plan.store(&txn[pos..], w, slot)?;
             series.publish(w);
-            if manual {
-                self.scratch.push((id, slot));
-            } else {
-                let entry = order.next_slot(w)?;
-                w.write_u32(entry, id);
-                w.write_u64(entry + 8, slot);
-                order.publish(w);
-            }
+            entries.add(w, id, 1, |_| slot)?;
         }
-        let Some(order) = self.order.as_mut() else {
+        let (Some(order), true) = (self.order.as_mut(), manual) else {
             return Ok(());
         };
-        if manual {
-            let entries = if self.scratch.is_empty() {
-                w.empty_array()
-            } else {
-                let n = self.scratch.len() as u64;
-                let block = w.alloc(8 + 16 * n, 8)?;
-                w.write_u64(block, n);
-                for (i, &(id, slot)) in self.scratch.iter().enumerate() {
-                    let at = block + 8 + 16 * i as u64;
-                    w.write_u32(at, id);
-                    w.write_u64(at + 8, slot);
-                }
-                block
-            };
-            let entry = order.next_slot(w)?;
-            w.write_u64(entry, time_us as u64);
-            w.write_u64(entry + 8, entries);
-            order.publish(w);
-        }
+        let listed = if self.scratch.is_empty() {
+            w.empty_array()
+        } else {
+            let n = self.scratch.len() as u64;
+            let block = w.alloc(8 + ENTRY * n, 8)?;
+            w.write_u64(block, n);
+            let cells = w.slice_mut(block + 8, ENTRY * n);
+            for (cell, &(id, slot)) in cells.chunks_exact_mut(ENTRY as usize).zip(&self.scratch) {
+                write_entry(cell, id, slot);
+            }
+            block
+        };
+        let at = order.next_slot(w)?;
+        w.write_u64(at, time_us as u64);
+        w.write_u64(at + 8, listed);
+        order.publish(w);
         Ok(())
     }
 
@@ -663,14 +652,12 @@ impl<'a> Run<'a> {
         self.start + self.len * (4 + self.size)
     }
 
-    /// Stores the run into `series`, and its entries into the `log` series
-    /// `order` (or into `entries`, for a transactions table, when `None`).
+    /// Stores the run into `series`, and its entries into `entries`.
     fn store(
         &self,
         w: &mut Writer,
         series: &mut SeriesAppender,
-        mut order: Option<&mut SeriesAppender>,
-        entries: &mut Vec<(u32, u64)>,
+        entries: &mut Entries<'_>,
     ) -> io::Result<()> {
         let (size, stride) = (self.size, 4 + self.size);
         let mut done = 0;
@@ -681,11 +668,7 @@ impl<'a> Run<'a> {
             let from = self.start + done * stride + 4;
             gather(slots, &self.txn[from..], size);
             series.publish_many(w, room as u64);
-            let slot_of = |j: usize| first + (j * size) as u64;
-            match order.as_deref_mut() {
-                Some(order) => log_entries(w, order, self.id, room, slot_of)?,
-                None => entries.extend((0..room).map(|j| (self.id, slot_of(j)))),
-            }
+            entries.add(w, self.id, room, |j| first + (j * size) as u64)?;
             done += room;
         }
         Ok(())
@@ -693,51 +676,73 @@ impl<'a> Run<'a> {
 }
 
 /// Fills `slots` with payloads of `size` bytes taken every `size + 4`
-/// bytes of `src` (skipping the ids between them). Common sizes get a copy
-/// of a length known at compile time instead of a call.
+/// bytes of `src` (skipping the ids between them). Common sizes are passed
+/// as constants, so that each copy has a length known at compile time
+/// instead of being a call.
 fn gather(slots: &mut [u8], src: &[u8], size: usize) {
-    fn fixed<const N: usize>(slots: &mut [u8], src: &[u8]) {
-        for (slot, rec) in slots.chunks_exact_mut(N).zip(src.chunks(N + 4)) {
-            slot.copy_from_slice(&rec[..N]);
+    #[inline(always)]
+    fn every(slots: &mut [u8], src: &[u8], size: usize) {
+        for (slot, rec) in slots.chunks_exact_mut(size).zip(src.chunks(size + 4)) {
+            slot.copy_from_slice(&rec[..size]);
         }
     }
     match size {
-        4 => fixed::<4>(slots, src),
-        8 => fixed::<8>(slots, src),
-        12 => fixed::<12>(slots, src),
-        16 => fixed::<16>(slots, src),
-        24 => fixed::<24>(slots, src),
-        32 => fixed::<32>(slots, src),
-        _ => {
-            for (slot, rec) in slots.chunks_exact_mut(size).zip(src.chunks(size + 4)) {
-                slot.copy_from_slice(&rec[..size]);
-            }
-        }
+        4 => every(slots, src, 4),
+        8 => every(slots, src, 8),
+        12 => every(slots, src, 12),
+        16 => every(slots, src, 16),
+        24 => every(slots, src, 24),
+        32 => every(slots, src, 32),
+        _ => every(slots, src, size),
     }
 }
 
-/// Appends `n` entries of statement `id` to the `log` series: the slot of
-/// the `j`th is `slot_of(j)`.
-fn log_entries(
-    w: &mut Writer,
-    order: &mut SeriesAppender,
-    id: u32,
-    n: usize,
-    slot_of: impl Fn(usize) -> u64,
-) -> io::Result<()> {
-    let entry = order.slot_size() as usize;
-    let mut done = 0;
-    while done < n {
-        let (first, room) = order.run(w, (n - done) as u64)?;
-        let cells = w.slice_mut(first, room * entry as u64);
-        for (j, cell) in cells.chunks_exact_mut(entry).enumerate() {
-            cell[..4].copy_from_slice(&id.to_le_bytes());
-            cell[8..16].copy_from_slice(&slot_of(done + j).to_le_bytes());
+/// Bytes of an entry: a statement id (`u32`, padded) and the offset of
+/// its record's slot (`u64`), in the `log` series or a transaction's list.
+const ENTRY: u64 = 16;
+
+/// Writes the entry of statement `id`'s record at `slot` into its cell.
+fn write_entry(cell: &mut [u8], id: u32, slot: u64) {
+    cell[..4].copy_from_slice(&id.to_le_bytes());
+    cell[8..16].copy_from_slice(&slot.to_le_bytes());
+}
+
+/// Where the entries of a transaction's records go: the `log` series, or
+/// a list written as the transaction's own when it ends (`transactions`).
+enum Entries<'a> {
+    Log(&'a mut SeriesAppender),
+    Pending(&'a mut Vec<(u32, u64)>),
+}
+
+impl Entries<'_> {
+    /// Adds `n` entries of statement `id`: the slot of the `j`th is
+    /// `slot_of(j)`.
+    fn add(
+        &mut self,
+        w: &mut Writer,
+        id: u32,
+        n: usize,
+        slot_of: impl Fn(usize) -> u64,
+    ) -> io::Result<()> {
+        let order = match self {
+            Entries::Pending(list) => {
+                list.extend((0..n).map(|j| (id, slot_of(j))));
+                return Ok(());
+            }
+            Entries::Log(order) => order,
+        };
+        let mut done = 0;
+        while done < n {
+            let (first, room) = order.run(w, (n - done) as u64)?;
+            let cells = w.slice_mut(first, room * ENTRY);
+            for (j, cell) in cells.chunks_exact_mut(ENTRY as usize).enumerate() {
+                write_entry(cell, id, slot_of(done + j));
+            }
+            order.publish_many(w, room);
+            done += room as usize;
         }
-        order.publish_many(w, room);
-        done += room as usize;
+        Ok(())
     }
-    Ok(())
 }
 
 fn bad(what: String) -> io::Error {

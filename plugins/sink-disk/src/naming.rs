@@ -27,7 +27,10 @@ pub fn stream_key(stream: &StreamInfo) -> String {
 /// Refuses group names that cannot be a path component.
 pub(crate) fn check_group(group: &str) -> Result<(), StreamError> {
     match hog_core::paths::unsafe_name(group) {
-        Some(_) => Err(StreamError::Group(group.to_string())),
+        Some(why) => Err(StreamError::Group {
+            name: group.to_string(),
+            why,
+        }),
         None => Ok(()),
     }
 }

@@ -10,6 +10,7 @@ use crate::file::{self, LogFile, Schema};
 use crate::naming::{self, instantiate, stream_key};
 use crate::options::{Options, Settings};
 use hog_core::clock::now_ns;
+use hog_core::fregion::Writer;
 
 /// A stream being written.
 struct Open {
@@ -45,7 +46,10 @@ impl DiskSink {
             settings: options.settings()?,
             logger,
             started_ns: now_ns(),
-            page_size: hog_core::hstore::page_size().clamp(256, 8192),
+            page_size: {
+                let sizes = Writer::PAGE_SIZES;
+                hog_core::hstore::page_size().clamp(*sizes.start(), *sizes.end())
+            },
             files: Vec::new(),
             streams: HashMap::new(),
             transactions: 0,
@@ -276,21 +280,9 @@ impl Sink for DiskSink {
             .get_mut(&batch.stream_id)
             .ok_or_else(|| PluginError::state(format!("stream {} is not open", batch.stream_id)))?;
         let f = self.files[open.file].as_mut().expect("an open file");
-        if batch.first_seq > open.mark {
-            return Err(PluginError::state(format!(
-                "{}: stream {} continues at transaction {} but the file holds up to {}",
-                f.path().display(),
-                batch.stream_id,
-                batch.first_seq,
-                open.mark
-            )));
-        }
         let time_us = (now_ns() / 1000) as i64;
         let (mut count, mut bytes) = (0, 0);
-        for (seq, txn) in batch.transactions() {
-            if seq < open.mark {
-                continue;
-            }
+        for (seq, txn) in batch.after(open.mark, f.path().display())? {
             if let Err(e) = f.append(txn, time_us) {
                 let _ = f.rollback();
                 // What was taken back is written again by the replay.

@@ -220,24 +220,14 @@ impl TcpSink {
     /// not acknowledged.
     fn segments_waiting(&self) -> Vec<u64> {
         let streams = self.streams.lock().unwrap_or_else(PoisonError::into_inner);
-        self.net
-            .destinations
-            .iter()
-            .map(|d| {
-                streams
-                    .values()
-                    .map(|s| {
-                        let state = s.spool.lock();
-                        let acked = state.acked.get(&d.address).copied();
-                        state
-                            .segments
-                            .keys()
-                            .filter(|&&i| acked.is_none_or(|a| i > a))
-                            .count() as u64
-                    })
-                    .sum()
-            })
-            .collect()
+        let mut waiting = vec![0; self.net.destinations.len()];
+        for s in streams.values() {
+            let state = s.spool.lock();
+            for (w, d) in waiting.iter_mut().zip(&self.net.destinations) {
+                *w += state.waiting_for(&d.address);
+            }
+        }
+        waiting
     }
 
     fn spooled_bytes(&self) -> u64 {

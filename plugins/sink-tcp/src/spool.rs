@@ -107,6 +107,12 @@ impl State {
         self.open_bytes + self.segments.values().map(|s| s.bytes).sum::<u64>()
     }
 
+    /// Spooled segments destination `dest` has not acknowledged.
+    pub(crate) fn waiting_for(&self, dest: &str) -> u64 {
+        let acked = self.acked.get(dest).copied().unwrap_or(0);
+        self.segments.range(acked + 1..).count() as u64
+    }
+
     /// Whether a destination that acknowledged up to `acked` has everything.
     pub(crate) fn finished_for(&self, acked: u64) -> bool {
         self.closed && self.open_count == 0 && self.segments.range(acked + 1..).next().is_none()
@@ -258,24 +264,12 @@ impl Spool {
     /// new durable mark.
     pub(crate) fn append(&self, batch: BatchRef<'_>) -> Result<u64, PluginError> {
         let mut state = self.lock();
-        if batch.first_seq > state.durable_end() {
-            // Spooled transactions are numbered by position: a gap would
-            // give every later one the wrong sequence number.
-            return Err(PluginError::state(format!(
-                "{}: stream {} continues at transaction {} but the spool holds up to {}",
-                self.dir.display(),
-                batch.stream_id,
-                batch.first_seq,
-                state.durable_end()
-            )));
-        }
+        // Spooled transactions are numbered by position.
         let mut buf = Vec::with_capacity(batch.data.len() + 8 * batch.len());
         let mut n = 0;
-        for (seq, txn) in batch.transactions() {
-            if seq >= state.durable_end() {
-                legacy::push_transaction(&mut buf, txn);
-                n += 1;
-            }
+        for (_, txn) in batch.after(state.durable_end(), self.dir.display())? {
+            legacy::push_transaction(&mut buf, txn);
+            n += 1;
         }
         if n == 0 {
             return Ok(state.durable_end());

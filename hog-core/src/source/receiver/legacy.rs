@@ -51,12 +51,9 @@ pub(super) fn serve(
     let mut seq = 0u64;
     let mut segments = || -> Result<(), ConnError> {
         while let Some(frame) = conn.read_frame(max_frame, "segment")? {
-            let declared = legacy::gzip_declared_len(&frame)
-                .unwrap_or(max_segment)
-                .min(max_segment);
-            let need = frame.len() as u64 + 2 * declared;
-            let _held = shared.budget.take(need, config.frame_timeout.0)?;
-            let payload = legacy::gunzip(&frame, declared, "segment")?;
+            let declared = legacy::gzip_declared_len(&frame);
+            let (_held, bound) = shared.hold_for(frame.len(), declared)?;
+            let payload = legacy::gunzip(&frame, bound, "segment")?;
             let batch = checked_batch(stream_id, seq, &payload, &table)?;
             let end = batch.end_seq();
             if !batch.is_empty() {

@@ -92,6 +92,22 @@ struct Shared {
 }
 
 impl Shared {
+    /// Takes from the memory budget what a frame of `frame_len` bytes that
+    /// says it inflates to `declared` needs (itself, the payload and the
+    /// batch made of it), waiting up to `frame_timeout`; returns the hold
+    /// and the bound to inflate to: the declaration, at most `max_segment`.
+    fn hold_for(
+        &self,
+        frame_len: usize,
+        declared: Option<u64>,
+    ) -> Result<(budget::Held<'_>, u64), ConnError> {
+        let config = &self.prepared.config;
+        let max = config.max_segment.0;
+        let bound = declared.unwrap_or(max).min(max);
+        let need = frame_len as u64 + 2 * bound;
+        Ok((self.budget.take(need, config.frame_timeout.0)?, bound))
+    }
+
     /// Says a stream ended, if it was one being recovered.
     fn ended(&self, stream_id: u64) {
         let tracker = self

@@ -27,7 +27,8 @@ struct Slot {
 #[derive(Default)]
 pub(super) struct ActiveStreams {
     slots: Mutex<HashMap<StreamKey, Slot>>,
-    /// Who opened each stream first: the identity a takeover must show.
+    /// Who opened each stream first, until it ends: the identity a
+    /// takeover must show.
     owners: Mutex<HashMap<StreamKey, Vec<u8>>>,
     released: Condvar,
     turns: std::sync::atomic::AtomicU64,
@@ -94,6 +95,18 @@ impl ActiveStreams {
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
         }
+    }
+}
+
+impl Claim {
+    /// The stream ended: it belongs to no one any more (so that the owners
+    /// of streams long ended do not pile up).
+    pub(super) fn ended(&self) {
+        self.streams
+            .owners
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.key);
     }
 }
 
@@ -192,5 +205,27 @@ mod tests {
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock
         );
         assert!(still_open, "the holder's connection is not cut");
+    }
+
+    #[test]
+    fn an_ended_stream_belongs_to_no_one() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let streams = Arc::new(ActiveStreams::default());
+        let key: StreamKey = ("G".into(), "h:/r".into(), 1);
+        let claim = |identity: &[u8]| {
+            let socket = TcpStream::connect(addr).unwrap();
+            streams.claim(key.clone(), identity, socket, Duration::from_secs(1))
+        };
+        let first = claim(b"token-a").unwrap();
+        first.ended();
+        drop(first);
+        assert_eq!(owners(&streams), 0);
+        assert!(claim(b"token-b").is_ok());
+    }
+
+    /// Streams with an owner.
+    fn owners(streams: &ActiveStreams) -> usize {
+        streams.owners.lock().unwrap().len()
     }
 }

@@ -70,12 +70,11 @@ pub(super) fn serve(
                 "the sender does not use TLS (receiver.require_tls)",
             ))
         }
-        (Status::Tls, Some(tls)) => conn.start_tls(tls, config.handshake_timeout.0)?,
+        (Status::Tls, Some(tls)) => conn.start_tls(tls)?,
         _ => {}
     }
     let max_hello = config.max_init.0.min(config.max_frame.0);
-    let Some(frame) = conn.read_frame_within(max_hello, "hello", config.handshake_timeout.0)?
-    else {
+    let Some(frame) = conn.read_frame(max_hello, "hello")? else {
         return Ok(0);
     };
     let body = match Message::decode(&frame) {
@@ -157,7 +156,7 @@ struct Session {
     table: StatementTable,
     mark: u64,
     applied: u64,
-    _claim: super::streams::Claim,
+    claim: super::streams::Claim,
 }
 
 impl Session {
@@ -205,7 +204,7 @@ impl Session {
             table,
             mark,
             applied: 0,
-            _claim: claim,
+            claim,
         })
     }
 
@@ -220,11 +219,9 @@ impl Session {
                         conn.write_frame(&Message::Ack { mark: self.mark }.encode())?;
                         continue;
                     }
-                    let max = config.max_segment.0;
-                    let declared = seg.codec.declared_len(seg.payload).unwrap_or(max);
-                    let need = frame.len() as u64 + 2 * declared.min(max);
-                    let _held = shared.budget.take(need, config.frame_timeout.0)?;
-                    let payload = seg.open(declared.min(max))?;
+                    let declared = seg.codec.declared_len(seg.payload);
+                    let (_held, bound) = shared.hold_for(frame.len(), declared)?;
+                    let payload = seg.open(bound)?;
                     if seg.first_seq > self.mark {
                         return Err(ConnError::Gap {
                             mark: self.mark,
@@ -238,6 +235,7 @@ impl Session {
                     let stream = self.delivery.stream().id;
                     handle.block_on(self.delivery.close(end_seq))?;
                     shared.ended(stream);
+                    self.claim.ended();
                     conn.write_frame(&Message::Ack { mark: self.mark }.encode())?;
                     tracing::info!(peer = %conn.peer, stream, "stream ended after {end_seq} transactions");
                     return Ok(self.applied);

@@ -30,15 +30,17 @@ pub(crate) fn transpose(payload: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The payload [`transpose`] made, restored.
-pub(crate) fn restore(data: &[u8], what: &'static str) -> Result<Vec<u8>, WireError> {
+/// The payload [`transpose`] made, restored (in place when nothing was
+/// transposed).
+pub(crate) fn restore(mut data: Vec<u8>, what: &'static str) -> Result<Vec<u8>, WireError> {
     let bad = |why: &str| WireError::Invalid(format!("{what}: {why}"));
     let (head, body) = data
         .split_first_chunk::<8>()
         .ok_or_else(|| bad("no row length"))?;
     let row = u64::from_le_bytes(*head);
     if row == 0 {
-        return Ok(body.to_vec());
+        data.drain(..8);
+        return Ok(data);
     }
     let (count, body) = body
         .split_first_chunk::<8>()
@@ -156,7 +158,7 @@ mod tests {
         assert_eq!(u64::from_le_bytes(t[..8].try_into().unwrap()), 20);
         assert_eq!(u64::from_le_bytes(t[8..16].try_into().unwrap()), 100);
         assert_ne!(&t[16..], &p[..]);
-        assert_eq!(restore(&t, "x").unwrap(), p);
+        assert_eq!(restore(t, "x").unwrap(), p);
     }
 
     #[test]
@@ -172,20 +174,28 @@ mod tests {
         // Column 9 holds byte 9 of every row.
         let column: Vec<u8> = p[..85_085].chunks(85).map(|r| r[9]).collect();
         assert_eq!(&t[16 + 9 * 1001..16 + 10 * 1001], &column[..]);
-        assert_eq!(restore(&t, "x").unwrap(), p);
+        assert_eq!(restore(t, "x").unwrap(), p);
     }
 
     #[test]
     fn other_payloads_pass_through() {
-        for p in [
-            payload(&[12, 13]),
-            payload(&[5]),
-            Vec::new(),
-            payload(&[0, 0]),
-            payload(&[4, 4, 4, 9]),
-        ] {
+        for p in [payload(&[12, 13]), payload(&[5]), Vec::new()] {
             let t = transpose(&p);
-            assert_eq!(restore(&t, "x").unwrap(), p, "{p:?}");
+            assert_eq!(t[..8], [0; 8], "{p:?}");
+            assert_eq!(&t[8..], &p[..], "{p:?}");
+            assert_eq!(restore(t, "x").unwrap(), p, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn short_and_empty_rows_are_transposed_too() {
+        // (lengths, row length, rows)
+        for (lens, row, rows) in [(&[0, 0][..], 8, 2), (&[4, 4, 4, 9][..], 12, 3)] {
+            let p = payload(lens);
+            let t = transpose(&p);
+            assert_eq!(t[..8], (row as u64).to_le_bytes(), "{lens:?}");
+            assert_eq!(t[8..16], (rows as u64).to_le_bytes(), "{lens:?}");
+            assert_eq!(restore(t, "x").unwrap(), p, "{lens:?}");
         }
     }
 
@@ -200,7 +210,7 @@ mod tests {
             b"\x08\0\0\0\0\0\0\0\xff\xff\xff\xff\xff\xff\xff\x7f",
             b"\x10\0\0\0\0\0\0\0",
         ] {
-            assert!(restore(bad, "x").is_err(), "{bad:?}");
+            assert!(restore(bad.to_vec(), "x").is_err(), "{bad:?}");
         }
     }
 }

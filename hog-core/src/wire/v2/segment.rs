@@ -123,7 +123,7 @@ impl Codec {
             Codec::Gzip => legacy::gunzip(bytes, max, what),
             Codec::Zstd => unzstd(bytes, max, what),
             Codec::ZstdRows => {
-                super::rows::restore(&unzstd(bytes, max.saturating_add(16), what)?, what)
+                super::rows::restore(unzstd(bytes, max.saturating_add(16), what)?, what)
             }
         }
     }
@@ -283,14 +283,7 @@ impl<'a> SegmentFrame<'a> {
 /// The number of whole transactions in an uncompressed payload; a torn
 /// one is an error.
 pub fn count_transactions(payload: &[u8]) -> Result<u64, WireError> {
-    let mut c = Cursor::new(payload);
-    let mut n = 0;
-    while c.remaining() > 0 {
-        c.bytes("transaction")
-            .map_err(|e| WireError::Invalid(format!("segment: {e}")))?;
-        n += 1;
-    }
-    Ok(n)
+    legacy::each_transaction(payload).try_fold(0, |n, t| t.map(|_| n + 1))
 }
 
 /// The payload without its first `n` transactions.
