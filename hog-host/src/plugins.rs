@@ -19,12 +19,14 @@ pub const STAT_FILE: &str = "hogstat.sqlite";
 #[derive(Debug, thiserror::Error)]
 pub enum PluginSetupError {
     /// A built-in sink whose cargo feature was off in this build.
-    #[error("{what}: this hog was built without the '{kind}' sink (cargo feature sink-{kind})")]
+    #[error("{what}: this hog was built without the '{kind}' sink (cargo feature {feature})")]
     NotBuilt {
         /// The configuration entry.
         what: String,
         /// The sink's kind.
         kind: String,
+        /// The cargo feature that builds it in.
+        feature: String,
     },
     /// No built-in plugin has that kind.
     #[error(
@@ -71,11 +73,17 @@ fn builtin(what: &str, kind: &str) -> Result<PluginModuleRef, PluginSetupError> 
         "disk" => Ok(sink_disk::module()),
         #[cfg(feature = "sink-tcp")]
         "tcp" => Ok(sink_tcp::module()),
+        #[cfg(feature = "jetstream")]
+        "jetstream" => Ok(jetstream::module()),
         // Reached for the sinks whose cargo feature is off.
         #[allow(unreachable_patterns)]
-        "disk" | "tcp" => Err(PluginSetupError::NotBuilt {
+        "disk" | "tcp" | "jetstream" => Err(PluginSetupError::NotBuilt {
             what: what.into(),
             kind: kind.into(),
+            feature: match kind {
+                "jetstream" => kind.into(),
+                _ => format!("sink-{kind}"),
+            },
         }),
         _ => Err(PluginSetupError::Unknown {
             what: what.into(),
@@ -91,6 +99,8 @@ const BUILTINS: &[&str] = &[
     "disk",
     #[cfg(feature = "sink-tcp")]
     "tcp",
+    #[cfg(feature = "jetstream")]
+    "jetstream",
 ];
 
 /// Where `plugin = "…"` points: a path as given, or a name looked up as

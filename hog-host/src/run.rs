@@ -193,8 +193,21 @@ fn sources(config: &Config) -> Result<Vec<Box<dyn Source>>, RunError> {
                     )
                     .with_recovery(config.recovery),
                 )),
+                #[cfg(feature = "jetstream")]
+                "jetstream" => {
+                    let options = config.source.get("jetstream").cloned().unwrap_or_default();
+                    let json = serde_json::Value::Object(options).to_string();
+                    Ok(Box::new(
+                        jetstream::JetStreamSource::from_options(&json).map_err(RunError)?,
+                    ))
+                }
                 other => Err(RunError(format!(
-                    "source '{other}' is not available in this version of hog"
+                    "source '{other}' is not available in this build of hog{}",
+                    if other == "jetstream" {
+                        " (cargo feature jetstream)"
+                    } else {
+                        ""
+                    }
                 ))),
             }
         })

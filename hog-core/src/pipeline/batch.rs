@@ -3,6 +3,24 @@
 use abi_stable::std_types::RSlice;
 
 use crate::plugin::BatchRef;
+use crate::types::{DecodeError, StatementTable};
+use crate::wire::legacy::{each_transaction, WireError};
+
+/// Why a segment's payload is not a batch of its stream.
+#[derive(Debug, thiserror::Error)]
+pub enum SegmentError {
+    /// The payload is not whole transactions.
+    #[error(transparent)]
+    Torn(#[from] WireError),
+    /// A transaction whose records do not decode.
+    #[error("transaction {seq}: {source}")]
+    Transaction {
+        /// Its sequence number.
+        seq: u64,
+        /// What is wrong with it.
+        source: DecodeError,
+    },
+}
 
 /// Consecutive transactions of one stream, owned.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -28,6 +46,29 @@ impl Batch {
             ends: Vec::new(),
             record_ends: Vec::new(),
         }
+    }
+
+    /// The transactions of a segment's `payload` (`u64` length, bytes, …)
+    /// as a batch of stream `stream_id` from `first_seq`, each one checked
+    /// against the stream's statement `table` (ids and values decode).
+    pub fn checked(
+        stream_id: u64,
+        first_seq: u64,
+        payload: &[u8],
+        table: &StatementTable,
+    ) -> Result<Batch, SegmentError> {
+        let mut batch = Batch::new(stream_id, first_seq);
+        for txn in each_transaction(payload) {
+            let txn = txn?;
+            let records = table
+                .count(txn)
+                .map_err(|source| SegmentError::Transaction {
+                    seq: first_seq + batch.len() as u64,
+                    source,
+                })?;
+            batch.push_records(txn, records);
+        }
+        Ok(batch)
     }
 
     /// Appends one transaction of one record.

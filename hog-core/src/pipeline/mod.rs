@@ -10,7 +10,7 @@ mod shutdown;
 mod sink;
 mod store;
 
-pub use batch::Batch;
+pub use batch::{Batch, SegmentError};
 pub use fanout::{Fanout, StreamDelivery};
 pub use hold::OnError;
 pub use shutdown::stopped;

@@ -140,7 +140,7 @@ fn describe(e: figment::Error) -> String {
     }
 }
 
-const SOURCES: &[&str] = &["hstore", "receiver", "generator"];
+const SOURCES: &[&str] = &["hstore", "receiver", "generator", "jetstream"];
 const LOG_LEVELS: &[&str] = &["error", "warn", "info", "debug", "trace"];
 
 fn validate(config: &mut Config) -> Result<(), ConfigError> {

@@ -46,7 +46,8 @@ pub struct Config {
     /// 0640 and directories 0750. The registration sockets have their own
     /// (`hstore.socket_mode`).
     pub umask: Permissions,
-    /// The sources that run: `hstore`, `receiver`, `generator`.
+    /// The sources that run: `hstore`, `receiver`, `generator`,
+    /// `jetstream`.
     pub sources: Vec<String>,
     /// The sinks every stream is delivered to, by name (keys of `sink`).
     pub sinks: Vec<String>,
@@ -60,6 +61,9 @@ pub struct Config {
     pub generator: GeneratorConfig,
     /// Sink definitions by name.
     pub sink: BTreeMap<String, PluginConfig>,
+    /// Options of sources that keep them in a table of their own
+    /// (`[source.jetstream]`), handed to the source as they are.
+    pub source: BTreeMap<String, Map<String, Value>>,
     /// The metrics and status page listener.
     pub metrics: MetricsConfig,
     /// `HOG_*` environment variables that name no setting: left out, with a
@@ -99,6 +103,9 @@ pub struct PluginConfig {
     #[serde(flatten)]
     pub options: Map<String, Value>,
 }
+
+/// The NATS server the jetstream sink and source use unless told.
+pub const DEFAULT_NATS: &str = "nats://127.0.0.1:4222";
 
 /// The default data file template of hobbes' hog.
 pub const DEFAULT_DIR: &str = "./$GROUP/$DATE/data";
@@ -147,7 +154,15 @@ impl Default for Config {
                         "destinations": [],
                     })),
                 ),
+                (
+                    "jetstream".to_string(),
+                    builtin(json!({ "servers": [DEFAULT_NATS] })),
+                ),
             ]),
+            source: BTreeMap::from([(
+                "jetstream".to_string(),
+                builtin(json!({ "servers": [DEFAULT_NATS] })).options,
+            )]),
             ignored_env: Vec::new(),
         }
     }

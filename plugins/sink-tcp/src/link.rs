@@ -12,7 +12,7 @@ use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::os::unix::io::AsRawFd;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use hog_core::wire::legacy::{self, Init};
+use hog_core::wire::legacy;
 use hog_core::wire::v2::{self, Client, Codec, Hello, Negotiated, SegmentFrame};
 
 use crate::error::LinkError;
@@ -85,7 +85,7 @@ pub(crate) fn connect(
         Negotiated::V2(mut client) => {
             dest.learned_hobbes(false);
             let mark = client
-                .hello(&hello(spool, c.origin))
+                .hello(&Hello::of_stream(&spool.stream, c.origin))
                 .map_err(LinkError::Handshake)?;
             Ok(Some(Link::V2 {
                 client: Box::new(client),
@@ -105,24 +105,6 @@ pub(crate) fn connect(
             }
             hobbes_handshake(tcp_connect(&dest.address, options, live)?, spool, dest).map(Some)
         }
-    }
-}
-
-fn hello(spool: &Spool, origin: &str) -> Hello {
-    let s = &spool.stream;
-    Hello {
-        token: Vec::new(),
-        group: s.group.to_string(),
-        origin: origin.to_string(),
-        region: s.region.to_string(),
-        started_at_ns: s.started_at_ns,
-        pid: s.pid,
-        tid: s.tid,
-        init: Init {
-            qos: s.qos,
-            commit: s.commit,
-            statements: s.statements.to_vec(),
-        },
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use hog_core::plugin::PluginError;
+use hog_core::wire::v2::hello::default_origin;
 use hog_core::wire::v2::{self, tls, ClientSettings};
 
 use crate::options::{Options, Protocol};
@@ -173,24 +174,12 @@ impl Net {
                 counts: DestinationCounts::default(),
             }));
         }
-        let origin = options.origin.clone().unwrap_or_else(hostname);
+        let origin = options.origin.clone().unwrap_or_else(default_origin);
         Ok(Net {
             destinations,
             hobbes_peers,
             origin,
         })
-    }
-}
-
-/// This machine's host name ("localhost" if it has none).
-pub(crate) fn hostname() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: the buffer is valid for its whole length, which is passed.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
-    let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    match std::str::from_utf8(&buf[..len]) {
-        Ok(name) if rc == 0 && !name.is_empty() => name.to_string(),
-        _ => "localhost".to_string(),
     }
 }
 
@@ -237,6 +226,5 @@ mod tests {
         assert_eq!(host_of("recv.example:9000"), "recv.example");
         assert_eq!(host_of("127.0.0.1:9000"), "127.0.0.1");
         assert_eq!(host_of("[::1]:9000"), "::1");
-        assert!(!hostname().is_empty());
     }
 }

@@ -4,8 +4,8 @@
 use std::io;
 use std::time::Duration;
 
-use crate::pipeline::PipelineError;
-use crate::types::{DecodeError, TableError};
+use crate::pipeline::{PipelineError, SegmentError};
+use crate::types::TableError;
 use crate::wire::legacy::{WireError, MAX_GROUP};
 
 /// What ended a connection.
@@ -38,14 +38,9 @@ pub(super) enum ConnError {
     /// The sender's statements do not make a statement table.
     #[error("init message: {0}")]
     Init(#[source] TableError),
-    /// A transaction whose records do not decode.
-    #[error("transaction {seq}: {source}")]
-    Transaction {
-        /// Its sequence number.
-        seq: u64,
-        /// What is wrong with it.
-        source: DecodeError,
-    },
+    /// A segment that is not whole, valid transactions.
+    #[error(transparent)]
+    Segment(#[from] SegmentError),
     /// Another connection still holds the stream.
     #[error("stream {group}/{region} is still held by an earlier connection")]
     Held {

@@ -11,7 +11,8 @@ use crate::wire::legacy::{self, Init, WireError, ACK};
 
 use super::conn::Conn;
 use super::error::ConnError;
-use super::{checked_batch, now_ns, Shared};
+use super::{now_ns, Shared};
+use crate::pipeline::Batch;
 
 /// Serves a hobbes sender whose first frame was `group`; returns the
 /// transactions received.
@@ -54,7 +55,7 @@ pub(super) fn serve(
             let declared = legacy::gzip_declared_len(&frame);
             let (_held, bound) = shared.hold_for(frame.len(), declared)?;
             let payload = legacy::gunzip(&frame, bound, "segment")?;
-            let batch = checked_batch(stream_id, seq, &payload, &table)?;
+            let batch = Batch::checked(stream_id, seq, &payload, &table)?;
             let end = batch.end_seq();
             if !batch.is_empty() {
                 handle.block_on(delivery.deliver(batch, None))?;

@@ -31,13 +31,10 @@ use tokio::net::TcpListener;
 use tokio::runtime::Handle;
 use tokio::sync::{watch, Semaphore};
 
-use crate::pipeline::Batch;
 use crate::pipeline::{stopped, Fanout, PipelineError};
 use crate::plugin::UnfinishedStream;
 use crate::recovery::{Adopted, Tracker};
 use crate::source::{Source, SourceContext};
-use crate::types::StatementTable;
-use crate::wire::legacy::each_transaction;
 use crate::wire::v2::Probe;
 
 use crate::clock::now_ns;
@@ -243,27 +240,6 @@ impl Source for ReceiverSource {
         }
         Ok(())
     }
-}
-
-/// The transactions of a segment's `payload` (`u64` length, bytes, …) as
-/// a batch of stream `stream_id` from `first_seq`, each one checked
-/// against the stream's statement `table` (ids and values decode).
-fn checked_batch(
-    stream_id: u64,
-    first_seq: u64,
-    payload: &[u8],
-    table: &StatementTable,
-) -> Result<Batch, ConnError> {
-    let mut batch = Batch::new(stream_id, first_seq);
-    for txn in each_transaction(payload) {
-        let txn = txn?;
-        let records = table.count(txn).map_err(|source| ConnError::Transaction {
-            seq: first_seq + batch.len() as u64,
-            source,
-        })?;
-        batch.push_records(txn, records);
-    }
-    Ok(batch)
 }
 
 /// Serves one connection, whose `first` frame was read: tells the

@@ -16,16 +16,17 @@ use std::time::Duration;
 
 use tokio::runtime::Handle;
 
+use crate::pipeline::Batch;
 use crate::pipeline::StreamDelivery;
-use crate::plugin::StreamInfo;
 use crate::types::StatementTable;
 use crate::wire::v2::frame::{Answer, Message, Probe, Status};
+use crate::wire::v2::hello::plausible_start;
 use crate::wire::v2::segment::Codec;
 use crate::wire::v2::{token, Hello};
 
 use super::conn::Conn;
 use super::error::ConnError;
-use super::{checked_batch, Shared};
+use super::Shared;
 
 /// How long a reconnecting sender waits for its old connection to let go.
 const TAKEOVER: Duration = Duration::from_secs(30);
@@ -124,27 +125,6 @@ pub(super) fn serve(
     }
 }
 
-/// The earliest start time a stream may claim: 2000-01-01, in ns since
-/// 1970.
-const EARLIEST_START_NS: u64 = 946_684_800_000_000_000;
-/// How far ahead of this receiver's clock a sender's clock may be.
-const CLOCK_SKEW_NS: u64 = 24 * 3600 * 1_000_000_000;
-
-/// Checks a sender's stream start time against the receiver's clock `now`:
-/// it names the `$DATE` directory of the stream's files, so a sender's
-/// clock cannot put files under 1970 or a far future. Old streams resumed
-/// after an outage stay acceptable.
-fn plausible_start(started_at_ns: u64, now: u64) -> Result<(), ConnError> {
-    let why = if started_at_ns < EARLIEST_START_NS {
-        "before 2000"
-    } else if started_at_ns > now.saturating_add(CLOCK_SKEW_NS) {
-        "more than a day ahead"
-    } else {
-        return Ok(());
-    };
-    Err(ConnError::StartTime { started_at_ns, why })
-}
-
 fn refuse(conn: &mut Conn, why: &'static str) -> Result<u64, ConnError> {
     let _ = conn.write_frame(&Message::Refused.encode());
     Err(ConnError::Refused(why))
@@ -171,24 +151,18 @@ impl Session {
         handle: &Handle,
     ) -> Result<Session, ConnError> {
         let hello = Hello::decode(body)?;
-        plausible_start(hello.started_at_ns, crate::clock::now_ns())?;
+        plausible_start(hello.started_at_ns, crate::clock::now_ns()).map_err(|why| {
+            ConnError::StartTime {
+                started_at_ns: hello.started_at_ns,
+                why,
+            }
+        })?;
         let table = StatementTable::new(&hello.init.statements).map_err(ConnError::Init)?;
         let region = hello.receiver_region();
         let key = (hello.group.clone(), region.clone(), hello.started_at_ns);
         let socket = conn.transport().tcp().try_clone()?;
         let claim = shared.active.claim(key, identity, socket, TAKEOVER)?;
-        let info = StreamInfo {
-            id: 0,
-            group: hello.group.as_str().into(),
-            pid: hello.pid,
-            tid: hello.tid,
-            region: region.as_str().into(),
-            started_at_ns: hello.started_at_ns,
-            qos: hello.init.qos,
-            commit: hello.init.commit,
-            statements: hello.init.statements.into(),
-        };
-        let delivery = handle.block_on(shared.fanout.open_stream(info, None))?;
+        let delivery = handle.block_on(shared.fanout.open_stream(hello.stream_info(), None))?;
         let mark = delivery.durable_end().ok_or(ConnError::NoSink)?;
         tracing::info!(
             peer = %conn.peer,
@@ -255,7 +229,7 @@ impl Session {
     /// Checks every transaction of a segment starting at `first_seq` and
     /// delivers the ones the sinks do not hold yet.
     fn apply(&mut self, first_seq: u64, payload: &[u8], handle: &Handle) -> Result<(), ConnError> {
-        let batch = checked_batch(self.delivery.stream().id, first_seq, payload, &self.table)?;
+        let batch = Batch::checked(self.delivery.stream().id, first_seq, payload, &self.table)?;
         let end = batch.end_seq();
         if end > self.mark {
             let before = self.mark;
@@ -263,33 +237,5 @@ impl Session {
             self.applied += self.mark.saturating_sub(before);
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn start_times_are_bounded_by_the_receivers_clock() {
-        let now = 1_796_000_000_000_000_000;
-        let hour = 3_600_000_000_000;
-        for ok in [
-            now,
-            now - 400 * 24 * hour,
-            now + 23 * hour,
-            EARLIEST_START_NS,
-        ] {
-            assert!(plausible_start(ok, now).is_ok(), "{ok}");
-        }
-        for (bad, why) in [
-            (0, "before 2000"),
-            (EARLIEST_START_NS - 1, "before 2000"),
-            (now + 25 * hour, "more than a day ahead"),
-            (u64::MAX, "more than a day ahead"),
-        ] {
-            let e = plausible_start(bad, now).unwrap_err().to_string();
-            assert!(e.contains(why), "{bad}: {e}");
-        }
     }
 }

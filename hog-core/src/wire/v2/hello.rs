@@ -13,6 +13,7 @@
 //! The token comes first so that a receiver authenticates a sender before
 //! it parses anything else it says (type descriptions are untrusted input).
 
+use crate::plugin::StreamInfo;
 use crate::types::Cursor;
 use crate::wire::legacy::{validate_group, Init, WireError, MAX_GROUP};
 
@@ -139,11 +140,113 @@ impl Hello {
     pub fn receiver_region(&self) -> String {
         format!("{}:{}", self.origin, self.region)
     }
+
+    /// The hello announcing `stream`, sent by the hog named `origin`
+    /// (without a token).
+    pub fn of_stream(stream: &StreamInfo, origin: &str) -> Hello {
+        Hello {
+            token: Vec::new(),
+            group: stream.group.to_string(),
+            origin: origin.to_string(),
+            region: stream.region.to_string(),
+            started_at_ns: stream.started_at_ns,
+            pid: stream.pid,
+            tid: stream.tid,
+            init: Init {
+                qos: stream.qos,
+                commit: stream.commit,
+                statements: stream.statements.to_vec(),
+            },
+        }
+    }
+
+    /// The stream as the receiving side registers it, under
+    /// [`receiver_region`](Self::receiver_region) (its id is the stat
+    /// store's to give).
+    pub fn stream_info(&self) -> StreamInfo {
+        StreamInfo {
+            id: 0,
+            group: self.group.as_str().into(),
+            pid: self.pid,
+            tid: self.tid,
+            region: self.receiver_region().into(),
+            started_at_ns: self.started_at_ns,
+            qos: self.init.qos,
+            commit: self.init.commit,
+            statements: self.init.statements.clone().into(),
+        }
+    }
+}
+
+/// The earliest start time a stream may claim: 2000-01-01, in ns since
+/// 1970.
+const EARLIEST_START_NS: u64 = 946_684_800_000_000_000;
+/// How far ahead of the receiving clock a sender's clock may be.
+const CLOCK_SKEW_NS: u64 = 24 * 3600 * 1_000_000_000;
+
+/// Checks a sender's stream start time against the receiving side's clock
+/// `now`: it names the `$DATE` directory of the stream's files, so a
+/// sender's clock cannot put files under 1970 or a far future. Old streams
+/// resumed after an outage stay acceptable. The error says what is wrong.
+pub fn plausible_start(started_at_ns: u64, now: u64) -> Result<(), &'static str> {
+    if started_at_ns < EARLIEST_START_NS {
+        Err("before 2000")
+    } else if started_at_ns > now.saturating_add(CLOCK_SKEW_NS) {
+        Err("more than a day ahead")
+    } else {
+        Ok(())
+    }
+}
+
+/// This machine's host name ("localhost" if it has none): the origin a
+/// sending hog names itself by unless configured otherwise.
+pub fn default_origin() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its whole length, which is passed.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    match std::str::from_utf8(&buf[..len]) {
+        Ok(name) if rc == 0 && !name.is_empty() => name.to_string(),
+        _ => "localhost".to_string(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn start_times_are_bounded_by_the_receivers_clock() {
+        let now = 1_796_000_000_000_000_000;
+        let hour = 3_600_000_000_000;
+        for ok in [
+            now,
+            now - 400 * 24 * hour,
+            now + 23 * hour,
+            EARLIEST_START_NS,
+        ] {
+            assert!(plausible_start(ok, now).is_ok(), "{ok}");
+        }
+        for (bad, why) in [
+            (0, "before 2000"),
+            (EARLIEST_START_NS - 1, "before 2000"),
+            (now + 25 * hour, "more than a day ahead"),
+            (u64::MAX, "more than a day ahead"),
+        ] {
+            assert_eq!(plausible_start(bad, now), Err(why), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_stream_goes_through_a_hello_under_its_senders_name() {
+        let mut stream = hello().stream_info();
+        stream.region = "/G.1.2".into();
+        let back = Hello::of_stream(&stream, "far").stream_info();
+        assert_eq!(back.region.as_str(), "far:/G.1.2");
+        stream.region = back.region.clone();
+        assert_eq!(back, stream);
+        assert!(!default_origin().is_empty());
+    }
     use crate::plugin::{CommitMethod, Qos};
 
     fn hello() -> Hello {

@@ -1,0 +1,247 @@
+//! hog through NATS JetStream, against real `nats-server` processes on
+//! loopback: producers log into a sending hog (hstore → jetstream sink), a
+//! reading hog (jetstream source → disk sink) writes fregion files, and
+//! every record is counted by (producer thread, sequence) in those files.
+//!
+//! - a three-node cluster with a stream of three replicas, through SIGKILL
+//!   of the sending hog, of the reading hog, of the stream's leader node,
+//!   of another node, and of the whole cluster: 0 lost, 0 duplicated,
+//!   order kept per producer;
+//! - one node with a stream that fills up (discard new): the sending hog
+//!   holds, the producer waits, and once the limit is raised everything
+//!   arrives exactly once.
+//!
+//! Skipped, saying so, where `nats-server` is not installed.
+
+#[path = "support/nats.rs"]
+mod nats;
+#[path = "support/observe.rs"]
+#[allow(dead_code)]
+mod observe;
+#[path = "support/shipping.rs"]
+mod shipping;
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use nats::Nats;
+use shipping::{assert_exactly_once, files, plain};
+use support::{hog, loadgen, wait_for_producers, wait_until, write, Hog, Producer};
+
+const THREADS: i64 = 2;
+
+/// A hog serving `groups` from `dir` into the jetstream sink, with extra
+/// `[sink.jetstream]` settings, once it accepts producers.
+fn sender(dir: &Path, nats: &Nats, groups: &[&str], settings: &str) -> Hog {
+    std::fs::create_dir_all(dir).unwrap();
+    let config = write(
+        dir,
+        "send.toml",
+        &format!(
+            "sinks = [\"jetstream\"]\n[sink.jetstream]\nservers = {}\ntimeout = \"2s\"\n{settings}\n",
+            nats.servers_toml()
+        ),
+    );
+    let mut cmd = hog();
+    cmd.arg("--config")
+        .arg(config)
+        .arg("-m")
+        .arg(dir)
+        .arg("-g")
+        .args(groups)
+        .stdout(std::process::Stdio::null())
+        .stderr(append(&dir.join("hog.log")));
+    let h = Hog::spawn(cmd, &dir.join("hog.log"));
+    for group in groups {
+        wait_for_producers(dir, group);
+    }
+    h
+}
+
+/// A hog reading the JetStream stream into fregion files under `dir`.
+fn reader(dir: &Path, nats: &Nats) -> Hog {
+    std::fs::create_dir_all(dir).unwrap();
+    let config = write(
+        dir,
+        "read.toml",
+        &format!(
+            "store_dir = \"{d}\"\nsources = [\"jetstream\"]\nsinks = [\"disk\"]\n\
+             [sink.disk]\ndir = \"{d}/$GROUP/$DATE/data\"\n\
+             [source.jetstream]\nservers = {}\nack_wait = \"3s\"\n",
+            nats.servers_toml(),
+            d = dir.display()
+        ),
+    );
+    let mut cmd = hog();
+    cmd.arg("--config")
+        .arg(config)
+        .stdout(std::process::Stdio::null())
+        .stderr(append(&dir.join("hog.log")));
+    Hog::spawn(cmd, &dir.join("hog.log"))
+}
+
+fn append(path: &Path) -> std::fs::File {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap()
+}
+
+fn produce(dir: &Path, group: &str, records: i64) -> Producer {
+    loadgen(
+        dir,
+        group,
+        &[
+            &THREADS.to_string(),
+            &records.to_string(),
+            "manual",
+            "4",
+            "20",
+        ],
+    )
+}
+
+fn held(read: &Path, group: &str) -> usize {
+    files(&read.join(group)).iter().map(Vec::len).sum()
+}
+
+fn ended(read: &Path) -> usize {
+    plain(&std::fs::read_to_string(read.join("hog.log")).unwrap_or_default())
+        .matches("stream ended after")
+        .count()
+}
+
+#[test]
+fn a_replicated_stream_survives_kills_of_hogs_and_nodes_exactly_once() {
+    if !nats::available("jetstream cluster") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (send, read) = (dir.path().join("send"), dir.path().join("read"));
+    let mut cluster = Nats::start(&dir.path().join("nats"), 3);
+    let groups = ["P0", "P1", "P2", "P3", "P4"];
+    let records = 60_000;
+    let mut sending = Some(sender(&send, &cluster, &groups, "replicas = 3"));
+    let mut reading = Some(reader(&read, &cluster));
+    let mut producers = Vec::new();
+    for (i, group) in groups.iter().enumerate() {
+        producers.push(produce(&send, group, records));
+        // Into the run, while records are on their way.
+        wait_until(60, "records to arrive", || held(&read, group) > 0);
+        match i {
+            0 => {
+                sending.take().unwrap().kill();
+                sending = Some(sender(&send, &cluster, &groups, "replicas = 3"));
+            }
+            1 => {
+                reading.take().unwrap().kill();
+                reading = Some(reader(&read, &cluster));
+            }
+            2 | 3 => {
+                let leader = cluster.leader_of("HOG").expect("the stream has a leader");
+                let victim = if i == 2 { leader } else { (leader + 1) % 3 };
+                eprintln!(
+                    "killing {} (leader: {})",
+                    cluster.nodes[victim].name, cluster.nodes[leader].name
+                );
+                cluster.nodes[victim].kill();
+                std::thread::sleep(Duration::from_secs(2));
+                cluster.nodes[victim].start();
+                cluster.wait_healthy();
+            }
+            _ => {
+                for node in &mut cluster.nodes {
+                    node.kill();
+                }
+                std::thread::sleep(Duration::from_millis(500));
+                for node in &mut cluster.nodes {
+                    node.start();
+                }
+                cluster.wait_healthy();
+            }
+        }
+        eprintln!(
+            "{group}: {} records held after the kill",
+            held(&read, group)
+        );
+    }
+    for p in &mut producers {
+        p.finish();
+    }
+    let want = (THREADS * records) as usize;
+    for group in groups {
+        wait_until(180, &format!("every record of {group}"), || {
+            held(&read, group) >= want
+        });
+    }
+    // Anything duplicated would arrive after the last original.
+    let streams = groups.len() * THREADS as usize;
+    wait_until(120, "every stream to end", || ended(&read) >= streams);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(sending.take().unwrap().stop().success());
+    assert!(reading.take().unwrap().stop().success());
+    for group in groups {
+        assert_exactly_once(&files(&read.join(group)), THREADS, records);
+    }
+}
+
+#[test]
+fn a_full_stream_holds_the_sender_and_loses_nothing() {
+    if !nats::available("jetstream full stream") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (send, read) = (dir.path().join("send"), dir.path().join("read"));
+    let node = Nats::start(&dir.path().join("nats"), 1);
+    let records = 100_000;
+    let sending = sender(
+        &send,
+        &node,
+        &["F"],
+        "max_bytes = \"16KB\"\nsegment_bytes = \"64KB\"",
+    );
+    let reading = reader(&read, &node);
+    let mut producer = produce(&send, "F", records);
+    let log = || plain(&std::fs::read_to_string(send.join("hog.log")).unwrap_or_default());
+    wait_until(60, "the sender to hold", || {
+        log().contains("holding this stream's data")
+    });
+    assert!(producer.running(), "the producer waits for room");
+    let before = held(&read, "F");
+    assert!(before < (THREADS * records) as usize);
+    raise_max_bytes(&node.nodes[0].url(), "HOG", 1 << 30);
+    producer.finish();
+    wait_until(120, "every record", || {
+        held(&read, "F") >= (THREADS * records) as usize
+    });
+    wait_until(60, "the streams to end", || {
+        ended(&read) >= THREADS as usize
+    });
+    assert!(log().contains("recovered after"), "{}", log());
+    assert!(sending.stop().success());
+    assert!(reading.stop().success());
+    assert_exactly_once(&files(&read.join("F")), THREADS, records);
+}
+
+/// Raises the size limit of JetStream stream `stream`, as an operator would.
+fn raise_max_bytes(url: &str, stream: &str, max_bytes: i64) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = async_nats::connect(url).await.unwrap();
+        let js = async_nats::jetstream::new(client);
+        let mut config = js
+            .get_stream(stream)
+            .await
+            .unwrap()
+            .cached_info()
+            .config
+            .clone();
+        config.max_bytes = max_bytes;
+        js.update_stream(config).await.unwrap();
+    });
+}
