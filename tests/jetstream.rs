@@ -11,6 +11,9 @@
 //!   holds, the producer waits, and once the limit is raised everything
 //!   arrives exactly once.
 //!
+//! - the sink contract (hog-sink-conformance), the stored values read back
+//!   from JetStream by decoding the messages as any consumer would.
+//!
 //! Skipped, saying so, where `nats-server` is not installed.
 
 #[path = "support/nats.rs"]
@@ -25,6 +28,8 @@ mod support;
 use std::path::Path;
 use std::time::Duration;
 
+use hog_core::plugin::{Logger, StreamInfo};
+use hog_core::wire::v2::Hello;
 use nats::Nats;
 use shipping::{assert_exactly_once, files, plain};
 use support::{hog, loadgen, wait_for_producers, wait_until, write, Hog, Producer};
@@ -244,4 +249,87 @@ fn raise_max_bytes(url: &str, stream: &str, max_bytes: i64) {
         config.max_bytes = max_bytes;
         js.update_stream(config).await.unwrap();
     });
+}
+
+/// The jetstream sink on one node, for the conformance checks.
+struct Conformance {
+    node: Nats,
+    _dir: tempfile::TempDir,
+}
+
+impl hog_sink_conformance::Subject for Conformance {
+    type Sink = jetstream::JetStreamSink;
+
+    fn start(&mut self) -> Self::Sink {
+        let options = serde_json::json!({
+            "servers": self.node.urls(),
+            "origin": "conformance",
+            "segment_bytes": "4KB",
+        });
+        jetstream::JetStreamSink::from_options(&options.to_string(), Logger::discard())
+            .expect("the sink starts")
+    }
+
+    /// The values of every message on the stream's subject, decoded as a
+    /// consumer other than hog would: the hello, then the segment.
+    fn stored(&mut self, stream: &StreamInfo, _expected: usize) -> Vec<i64> {
+        let hello = Hello::of_stream(stream, "conformance");
+        let subject = jetstream::subject::of_stream("hog", &hello);
+        let mut values = Vec::new();
+        for body in messages(&self.node.nodes[0].url(), &subject) {
+            let decoded = jetstream::message::decode(&body, 1 << 20).expect("a hog message");
+            assert_eq!(decoded.hello.region, hello.region);
+            if let jetstream::message::Body::Segment(seg) = decoded.body {
+                let payload = seg.open(1 << 30).expect("a whole segment");
+                for txn in hog_core::wire::legacy::each_transaction(&payload) {
+                    let txn = txn.unwrap();
+                    values.push(i64::from_le_bytes(txn[4..12].try_into().unwrap()));
+                }
+            }
+        }
+        values
+    }
+}
+
+/// The bodies of every message on `subject`, in order.
+fn messages(url: &str, subject: &str) -> Vec<Vec<u8>> {
+    use async_nats::jetstream::consumer::{pull, AckPolicy};
+    use futures_util::StreamExt;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let js = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
+        let stream = js.get_stream("HOG").await.unwrap();
+        let consumer = stream
+            .create_consumer(pull::Config {
+                filter_subject: subject.to_string(),
+                ack_policy: AckPolicy::None,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let mut batch = consumer
+            .fetch()
+            .max_messages(100_000)
+            .messages()
+            .await
+            .unwrap();
+        let mut out = Vec::new();
+        while let Some(m) = batch.next().await {
+            out.push(m.unwrap().payload.to_vec());
+        }
+        out
+    })
+}
+
+#[test]
+fn the_jetstream_sink_keeps_the_sink_contract() {
+    if !nats::available("jetstream conformance") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let node = Nats::start(dir.path(), 1);
+    hog_sink_conformance::run(&mut Conformance { node, _dir: dir });
 }

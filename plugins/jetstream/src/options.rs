@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use hog_core::units::{Size, Span};
+use hog_core::wire::v2::Codec;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -67,6 +68,9 @@ pub struct SinkOptions {
     /// Uncompressed transactions per message, at most (halved as often as
     /// needed to fit the server's `max_payload`).
     pub segment_bytes: Size,
+    /// How transactions are compressed: `zstd-rows` (smallest and fastest
+    /// for fixed-size records), `zstd`, or `none`.
+    pub codec: MessageCodec,
     /// zstd level of messages (1..=19).
     pub zstd_level: i32,
     /// How long a publish or a stream lookup may wait for the cluster.
@@ -86,6 +90,7 @@ impl Default for SinkOptions {
             duplicate_window: Span(Duration::from_secs(120)),
             origin: None,
             segment_bytes: Size(1 << 20),
+            codec: MessageCodec::ZstdRows,
             zstd_level: 3,
             timeout: Span(Duration::from_secs(5)),
         }
@@ -117,6 +122,30 @@ impl SinkOptions {
             }
         }
         Ok(())
+    }
+}
+
+/// How a message's transactions are compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MessageCodec {
+    /// zstd over the leading fixed-size transactions stored column by
+    /// column.
+    ZstdRows,
+    /// zstd over the transactions as they are.
+    Zstd,
+    /// Uncompressed.
+    None,
+}
+
+impl MessageCodec {
+    /// The segment codec.
+    pub fn codec(self) -> Codec {
+        match self {
+            MessageCodec::ZstdRows => Codec::ZstdRows,
+            MessageCodec::Zstd => Codec::Zstd,
+            MessageCodec::None => Codec::None,
+        }
     }
 }
 
@@ -168,7 +197,7 @@ impl Default for SourceOptions {
             subject_prefix: "hog".into(),
             groups: Vec::new(),
             consumer: "hog".into(),
-            ack_wait: Span(Duration::from_secs(300)),
+            ack_wait: Span(Duration::from_secs(30)),
             max_segment: Size(256 << 20),
         }
     }
@@ -203,7 +232,7 @@ mod tests {
     fn connection_keys_and_the_rest_are_parsed_apart() {
         let (connection, sink): (Connection, SinkOptions) = parse(
             r#"{"servers": ["nats://127.0.0.1:4222"], "token": "t", "stream": "LOGS",
-                "replicas": 3, "max_bytes": "1GB", "max_age": "7d"}"#,
+                "replicas": 3, "max_bytes": "1GB", "max_age": "7d", "codec": "zstd"}"#,
             "jetstream sink",
         )
         .unwrap();
@@ -213,6 +242,7 @@ mod tests {
         assert_eq!(sink.replicas, 3);
         assert_eq!(sink.max_bytes, Some(Size(1 << 30)));
         assert_eq!(sink.discard, Discard::New);
+        assert_eq!(sink.codec.codec(), Codec::Zstd);
         assert!(sink.check().is_ok());
     }
 

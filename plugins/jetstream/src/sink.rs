@@ -17,7 +17,7 @@ use async_nats::jetstream::{self, message::PublishMessage, stream};
 use hog_core::plugin::{BatchRef, Counter, Logger, PluginError, Sink, SinkStats, StreamInfo};
 use hog_core::wire::legacy::{each_transaction, push_transaction};
 use hog_core::wire::v2::hello::default_origin;
-use hog_core::wire::v2::{Codec, Hello, SegmentFrame};
+use hog_core::wire::v2::{Hello, SegmentFrame};
 use tokio::runtime::Runtime;
 
 use crate::connection::Connection;
@@ -87,9 +87,12 @@ impl JetStreamSink {
         })
         .map_err(|_| PluginError::other("jetstream sink: connecting panicked"))?
         .map_err(|e| PluginError::config(format!("jetstream sink: {e}")))?;
+        // The context's tasks run on the sink's runtime.
+        let entered = runtime.enter();
         let context = jetstream::ContextBuilder::new()
             .timeout(options.timeout.0)
             .build(client.clone());
+        drop(entered);
         logger.info(&format!(
             "publishing to JetStream stream '{}' on {} under '{}.<group>.<stream>'",
             options.stream,
@@ -196,8 +199,9 @@ impl JetStreamSink {
     /// or as several if it does not fit the server's `max_payload`.
     fn publish(&mut self, id: u64, raw: &[u8], first: u64, count: u64) -> Result<(), PluginError> {
         let open = self.open.get(&id).ok_or_else(|| not_open(id))?;
-        let compressed = Codec::ZstdRows.compress(raw, self.options.zstd_level);
-        let seg = SegmentFrame::new(first, count, Codec::ZstdRows, &compressed);
+        let codec = self.options.codec.codec();
+        let compressed = codec.compress(raw, self.options.zstd_level);
+        let seg = SegmentFrame::new(first, count, codec, &compressed);
         let out = message::encode(
             &open.hello_bytes,
             &open.hello.group,
