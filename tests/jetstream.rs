@@ -16,11 +16,6 @@
 //!
 //! Skipped, saying so, where `nats-server` is not installed.
 
-#[path = "support/nats.rs"]
-mod nats;
-#[path = "support/observe.rs"]
-#[allow(dead_code)]
-mod observe;
 #[path = "support/shipping.rs"]
 mod shipping;
 mod support;
@@ -28,11 +23,21 @@ mod support;
 use std::path::Path;
 use std::time::Duration;
 
+use hog_bench::harness::nats::{self, Nats};
 use hog_core::plugin::{Logger, StreamInfo};
 use hog_core::wire::v2::Hello;
-use nats::Nats;
 use shipping::{assert_exactly_once, files, plain};
-use support::{hog, loadgen, wait_for_producers, wait_until, write, Hog, Producer};
+use support::{free_port, hog, loadgen, wait_for_producers, wait_until, write, Hog, Producer};
+
+/// Whether `nats-server` is installed; a test without it says it is
+/// skipped.
+fn nats_installed(test: &str) -> bool {
+    let found = nats::installed();
+    if !found {
+        eprintln!("{test}: skipped, nats-server is not installed (apt-get install nats-server)");
+    }
+    found
+}
 
 const THREADS: i64 = 2;
 
@@ -120,12 +125,12 @@ fn ended(read: &Path) -> usize {
 
 #[test]
 fn a_replicated_stream_survives_kills_of_hogs_and_nodes_exactly_once() {
-    if !nats::available("jetstream cluster") {
+    if !nats_installed("jetstream cluster") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let (send, read) = (dir.path().join("send"), dir.path().join("read"));
-    let mut cluster = Nats::start(&dir.path().join("nats"), 3);
+    let mut cluster = Nats::start(&dir.path().join("nats"), 3, free_port).unwrap();
     let groups = ["P0", "P1", "P2", "P3", "P4"];
     let records = 60_000;
     let mut sending = Some(sender(&send, &cluster, &groups, "replicas = 3"));
@@ -153,8 +158,8 @@ fn a_replicated_stream_survives_kills_of_hogs_and_nodes_exactly_once() {
                 );
                 cluster.nodes[victim].kill();
                 std::thread::sleep(Duration::from_secs(2));
-                cluster.nodes[victim].start();
-                cluster.wait_healthy();
+                cluster.nodes[victim].start().unwrap();
+                cluster.wait_healthy().unwrap();
             }
             _ => {
                 for node in &mut cluster.nodes {
@@ -162,9 +167,9 @@ fn a_replicated_stream_survives_kills_of_hogs_and_nodes_exactly_once() {
                 }
                 std::thread::sleep(Duration::from_millis(500));
                 for node in &mut cluster.nodes {
-                    node.start();
+                    node.start().unwrap();
                 }
-                cluster.wait_healthy();
+                cluster.wait_healthy().unwrap();
             }
         }
         eprintln!(
@@ -194,12 +199,12 @@ fn a_replicated_stream_survives_kills_of_hogs_and_nodes_exactly_once() {
 
 #[test]
 fn a_full_stream_holds_the_sender_and_loses_nothing() {
-    if !nats::available("jetstream full stream") {
+    if !nats_installed("jetstream full stream") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let (send, read) = (dir.path().join("send"), dir.path().join("read"));
-    let node = Nats::start(&dir.path().join("nats"), 1);
+    let node = Nats::start(&dir.path().join("nats"), 1, free_port).unwrap();
     let records = 100_000;
     let sending = sender(
         &send,
@@ -326,10 +331,10 @@ fn messages(url: &str, subject: &str) -> Vec<Vec<u8>> {
 
 #[test]
 fn the_jetstream_sink_keeps_the_sink_contract() {
-    if !nats::available("jetstream conformance") {
+    if !nats_installed("jetstream conformance") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let node = Nats::start(dir.path(), 1);
+    let node = Nats::start(dir.path(), 1, free_port).unwrap();
     hog_sink_conformance::run(&mut Conformance { node, _dir: dir });
 }

@@ -1,4 +1,4 @@
-//! hog's benchmarks (issue 6): real producer, hog and receiver processes,
+//! hog's benchmarks: real producer, hog and receiver processes,
 //! every run's output verified, medians reported against the C++ hog.
 //!
 //! Three programs: `hog-bench`, the harness; `hog-bench-producer`, a

@@ -1,5 +1,5 @@
-//! `hog-bench`: measures hog with real processes and prints the figures of
-//! issue 6 against the C++ hog (see `hog-bench --help`).
+//! `hog-bench`: measures hog with real processes and prints
+//! its figures against the C++ hog (see `hog-bench --help`).
 
 use std::time::Instant;
 

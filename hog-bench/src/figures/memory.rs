@@ -3,7 +3,7 @@
 //! of the p3 records; after each session is drained and its stream closed,
 //! hog's resident memory is read, and the session's file is checked and
 //! removed. Growth per session is the slope from session 1 to session 10
-//! (the figure), and from session 20 to 30 (whether it levels off).
+//! (the figure reported), and from session 20 to 30 (whether it levels off).
 
 use std::time::Duration;
 

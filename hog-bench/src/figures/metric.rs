@@ -30,7 +30,7 @@ pub enum Unit {
 /// One figure of the report.
 #[derive(Debug, Clone)]
 pub struct Metric {
-    /// The figure number of the issue (1–7).
+    /// The figure number (1–9).
     pub figure: u8,
     /// A stable key: `local.p3.records_per_s`.
     pub key: String,
@@ -40,7 +40,7 @@ pub struct Metric {
     pub unit: Unit,
     /// One sample per run.
     pub samples: Vec<f64>,
-    /// The C++ figure and the target, where the issue gives them.
+    /// The C++ figure and the target, where there are.
     pub reference: Option<Reference>,
 }
 

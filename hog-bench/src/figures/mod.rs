@@ -1,8 +1,9 @@
-//! The figures of issue 6 (1–7) and of compressed storage (8), one module
-//! each, and the metrics they produce.
+//! The figures: hog against the C++ hog (1–7), compressed storage (8) and
+//! JetStream (9), one module each, and the metrics they produce.
 
 pub mod compressed;
 pub mod idle;
+pub mod jetstream;
 pub mod local;
 pub mod memory;
 pub mod metric;
@@ -13,7 +14,7 @@ pub mod shipping;
 
 use crate::harness::bench::Bench;
 
-/// Measures figure `n` (1–8).
+/// Measures figure `n` (1–9).
 pub fn measure(b: &mut Bench, n: u8) -> Result<(), String> {
     match n {
         1 => producer_alone::measure(b),
@@ -24,6 +25,7 @@ pub fn measure(b: &mut Bench, n: u8) -> Result<(), String> {
         6 => session::measure(b),
         7 => memory::measure(b),
         8 => compressed::measure(b),
+        9 => jetstream::measure(b),
         _ => Err(format!("no figure {n}")),
     }
 }

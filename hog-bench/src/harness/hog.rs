@@ -107,6 +107,38 @@ impl HogProcess {
         Self::spawn(cmd, dir).and_then(|h| h.await_socket(dir, group))
     }
 
+    /// Ships `group`'s records into JetStream stream `HOG` on `servers` (a
+    /// TOML array) with `replicas`, serving metrics on `metrics`.
+    pub fn jetstream_sender(
+        hog: &Path,
+        dir: &Path,
+        group: &str,
+        servers: &str,
+        replicas: usize,
+        metrics: u16,
+    ) -> Result<HogProcess, String> {
+        let text = format!(
+            "sinks = [\"jetstream\"]\n[sink.jetstream]\nservers = {servers}\nreplicas = {replicas}\n"
+        );
+        let mut cmd = with_config(hog, dir, "sender.toml", &text)?;
+        cmd.args(["-g", group, "-m"])
+            .arg(dir)
+            .args(["--metrics", &metrics.to_string()]);
+        Self::spawn(cmd, dir).and_then(|h| h.await_socket(dir, group))
+    }
+
+    /// Reads JetStream stream `HOG` on `servers` into files in `dir`.
+    pub fn jetstream_reader(hog: &Path, dir: &Path, servers: &str) -> Result<HogProcess, String> {
+        let text = format!(
+            "store_dir = \"{d}\"\nsources = [\"jetstream\"]\nsinks = [\"disk\"]\n\
+             [sink.disk]\ndir = \"{t}\"\n[source.jetstream]\nservers = {servers}\n",
+            d = dir.display(),
+            t = template(dir),
+        );
+        let cmd = with_config(hog, dir, "reader.toml", &text)?;
+        Self::spawn(cmd, dir)
+    }
+
     /// Batchrecv mode: receives on 127.0.0.1:`port` into files in `dir`.
     pub fn receiver(hog: &Path, dir: &Path, port: u16) -> Result<HogProcess, String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -271,6 +303,16 @@ impl Drop for HogProcess {
 }
 
 /// A hog command with a clean `HOG_*` environment.
+/// hog with the config file `name` in `dir` holding `text`.
+fn with_config(hog: &Path, dir: &Path, name: &str, text: &str) -> Result<Command, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let config = dir.join(name);
+    std::fs::write(&config, text).map_err(|e| format!("{}: {e}", config.display()))?;
+    let mut cmd = command(hog);
+    cmd.arg("--config").arg(&config);
+    Ok(cmd)
+}
+
 fn command(hog: &Path) -> Command {
     let mut cmd = Command::new(hog);
     for (key, _) in std::env::vars_os() {

@@ -4,7 +4,9 @@
 
 pub mod bench;
 pub mod hog;
+pub mod http;
 pub mod machine;
+pub mod nats;
 pub mod options;
 pub mod procfs;
 pub mod producer;

@@ -53,7 +53,8 @@ and prints median (min-max) per figure against the C++ hog.
   --quick           smoke run: small record counts, well under a minute
   --figures LIST    1 producer alone, 2 local mode, 3 batch shipping,
                     4 recovery, 5 idle CPU, 6 session start, 7 memory,
-                    8 compressed storage (-z) (default: all)
+                    8 compressed storage (-z), 9 NATS JetStream (needs
+                    nats-server; R1 and R3 clusters) (default: all)
   --workloads LIST  default p3,i64,s256
   --protocols LIST  batch protocols of figures 3-5: gzip (hobbes), v2; default both
   --records N       records per run for every workload (default: p3 and
@@ -78,7 +79,7 @@ impl Options {
         let mut o = Options {
             runs: 0,
             quick: false,
-            figures: (1..=8).collect(),
+            figures: (1..=9).collect(),
             workloads: Workload::ALL.to_vec(),
             protocols: Protocol::ALL.to_vec(),
             records: None,
@@ -104,7 +105,7 @@ impl Options {
                     o.figures = list(value()?, |s| {
                         s.parse::<u8>()
                             .ok()
-                            .filter(|f| (1..=8).contains(f))
+                            .filter(|f| (1..=9).contains(f))
                             .ok_or_else(|| format!("no figure '{s}' (1-8)"))
                     })?
                 }

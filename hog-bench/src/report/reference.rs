@@ -82,7 +82,7 @@ pub fn cpp_key(key: &str) -> Option<String> {
     Some(parts.join("."))
 }
 
-/// The reference of figure `key`, if the issue gives one. Both batch
+/// The reference of figure `key`, if it has one. Both batch
 /// protocols (`.gzip.`, `.v2.` in the key) are held to the same figures.
 pub fn of(key: &str) -> Option<Reference> {
     let key = key.replace(".gzip.", ".").replace(".v2.", ".");
