@@ -11,6 +11,8 @@
 //!   holds, the producer waits, and once the limit is raised everything
 //!   arrives exactly once.
 //!
+//! - credentials: a token the server refuses stops the sink at its start
+//!   with the server's reason, the right one ships;
 //! - the sink contract (hog-sink-conformance), the stored values read back
 //!   from JetStream by decoding the messages as any consumer would.
 //!
@@ -337,4 +339,35 @@ fn the_jetstream_sink_keeps_the_sink_contract() {
     let dir = tempfile::tempdir().unwrap();
     let node = Nats::start(dir.path(), 1, free_port).unwrap();
     hog_sink_conformance::run(&mut Conformance { node, _dir: dir });
+}
+
+#[test]
+fn a_refused_token_stops_the_sink_at_start_and_the_right_one_ships() {
+    if !nats_installed("jetstream credentials") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let node =
+        Nats::start_with(dir.path(), 1, free_port, "authorization { token: s3cret }").unwrap();
+    let sink = |token: &str| {
+        let options = serde_json::json!({"servers": node.urls(), "token": token});
+        jetstream::JetStreamSink::from_options(&options.to_string(), Logger::discard())
+    };
+    let refused = sink("wrong").err().expect("a wrong token is refused");
+    assert!(
+        refused.to_string().contains("authorization violation"),
+        "{refused}"
+    );
+    let mut sink = sink("s3cret").expect("the right token connects");
+    let stream = hog_sink_conformance::stream("Credentials", 1);
+    use hog_core::plugin::Sink;
+    assert_eq!(sink.open_stream(&stream).unwrap(), 0);
+    let mut batch = hog_core::pipeline::Batch::new(stream.id, 0);
+    for i in 0..10i64 {
+        let mut record = 0u32.to_le_bytes().to_vec();
+        record.extend_from_slice(&i.to_le_bytes());
+        batch.push(&record);
+    }
+    assert_eq!(sink.write(batch.as_ref()).unwrap(), 10);
+    sink.close_stream(stream.id).unwrap();
 }

@@ -92,7 +92,18 @@ pub struct Nats {
 impl Nats {
     /// `n` nodes with JetStream, their files in `dir` (a cluster when
     /// `n > 1`), on ports `port` gives; started and healthy.
-    pub fn start(dir: &Path, n: usize, mut port: impl FnMut() -> u16) -> Result<Nats, String> {
+    pub fn start(dir: &Path, n: usize, port: impl FnMut() -> u16) -> Result<Nats, String> {
+        Self::start_with(dir, n, port, "")
+    }
+
+    /// [`start`](Self::start), with `settings` added to every node's
+    /// configuration (an `authorization` block, say).
+    pub fn start_with(
+        dir: &Path,
+        n: usize,
+        mut port: impl FnMut() -> u16,
+        settings: &str,
+    ) -> Result<Nats, String> {
         let routes: Vec<u16> = (0..n).map(|_| port()).collect();
         let route_list: Vec<String> = routes
             .iter()
@@ -106,7 +117,7 @@ impl Nats {
             std::fs::create_dir_all(&store).map_err(|e| format!("{}: {e}", store.display()))?;
             let mut text = format!(
                 "server_name: {name}\nlisten: 127.0.0.1:{client}\nhttp: 127.0.0.1:{http}\n\
-                 jetstream {{\n  store_dir: \"{}\"\n}}\n",
+                 jetstream {{\n  store_dir: \"{}\"\n}}\n{settings}\n",
                 store.display()
             );
             if n > 1 {

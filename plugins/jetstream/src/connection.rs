@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use async_nats::{Client, ConnectOptions};
+use async_nats::{Client, ConnectErrorKind, ConnectOptions};
 use serde::{Deserialize, Serialize};
 
 /// How to reach the cluster and who to be there.
@@ -93,11 +93,49 @@ impl Connection {
         Ok(())
     }
 
-    /// Starts a client named `name`. It connects in the background and
-    /// reconnects forever, so a cluster that is down at start or later
-    /// fails the calls made meanwhile (which hog holds and retries) rather
-    /// than hog.
+    /// Starts a client named `name`. Credentials or TLS settings a server
+    /// refuses are an error at once; a cluster that cannot be reached is
+    /// not: the client connects in the background and reconnects forever,
+    /// so a cluster down at start or later fails the calls made meanwhile
+    /// (which hog holds and retries) rather than hog.
     pub async fn connect(&self, name: &str) -> Result<Client, ConnectionError> {
+        let servers: Vec<async_nats::ServerAddr> = self
+            .servers
+            .iter()
+            .map(|s| {
+                s.parse()
+                    .map_err(|e| ConnectionError::Settings(format!("server address '{s}': {e}")))
+            })
+            .collect::<Result<_, _>>()?;
+        match self.options(name)?.connect(servers.clone()).await {
+            Ok(client) => Ok(client),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ConnectErrorKind::AuthorizationViolation | ConnectErrorKind::Tls
+                ) =>
+            {
+                Err(ConnectionError::Settings(format!(
+                    "{}: {e}",
+                    self.servers.join(", ")
+                )))
+            }
+            Err(e) => {
+                tracing::warn!(
+                    "{name}: cannot reach {} yet ({e}); connecting in the background",
+                    self.servers.join(", ")
+                );
+                self.options(name)?
+                    .retry_on_initial_connect()
+                    .connect(servers)
+                    .await
+                    .map_err(|e| ConnectionError::Settings(format!("cannot connect: {e}")))
+            }
+        }
+    }
+
+    /// The client's options: name, credentials, TLS, reconnecting forever.
+    fn options(&self, name: &str) -> Result<ConnectOptions, ConnectionError> {
         let read = |path: &PathBuf| {
             std::fs::read_to_string(path).map_err(|source| ConnectionError::File {
                 path: path.clone(),
@@ -106,7 +144,6 @@ impl Connection {
         };
         let mut options = ConnectOptions::new()
             .name(name)
-            .retry_on_initial_connect()
             .max_reconnects(None)
             .connection_timeout(Duration::from_secs(5))
             .reconnect_delay_callback(|attempts| {
@@ -139,18 +176,7 @@ impl Connection {
                 options = options.add_client_certificate(cert.clone(), key.clone());
             }
         }
-        let servers: Vec<async_nats::ServerAddr> = self
-            .servers
-            .iter()
-            .map(|s| {
-                s.parse()
-                    .map_err(|e| ConnectionError::Settings(format!("server address '{s}': {e}")))
-            })
-            .collect::<Result<_, _>>()?;
-        options
-            .connect(servers)
-            .await
-            .map_err(|e| ConnectionError::Settings(format!("cannot connect: {e}")))
+        Ok(options)
     }
 }
 

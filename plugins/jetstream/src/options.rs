@@ -65,8 +65,8 @@ pub struct SinkOptions {
     pub duplicate_window: Span,
     /// The name this hog gives its streams (its host name by default).
     pub origin: Option<String>,
-    /// Uncompressed transactions per message, at most (halved as often as
-    /// needed to fit the server's `max_payload`).
+    /// Uncompressed transactions per message, at most (less while they do
+    /// not compress enough to fit the server's `max_payload`).
     pub segment_bytes: Size,
     /// How transactions are compressed: `zstd-rows` (smallest and fastest
     /// for fixed-size records), `zstd`, or `none`.
@@ -89,7 +89,7 @@ impl Default for SinkOptions {
             discard: Discard::New,
             duplicate_window: Span(Duration::from_secs(120)),
             origin: None,
-            segment_bytes: Size(1 << 20),
+            segment_bytes: Size(8 << 20),
             codec: MessageCodec::ZstdRows,
             zstd_level: 3,
             timeout: Span(Duration::from_secs(5)),

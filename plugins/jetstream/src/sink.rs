@@ -27,6 +27,8 @@ use crate::subject;
 
 /// Room left in a message for its headers.
 const HEADER_ROOM: usize = 1024;
+/// The fewest uncompressed bytes per message the sink aims for.
+const MIN_CHUNK: usize = 64 << 10;
 
 /// The jetstream sink.
 pub struct JetStreamSink {
@@ -37,6 +39,9 @@ pub struct JetStreamSink {
     origin: String,
     stream: Option<stream::Stream>,
     open: HashMap<u64, OpenStream>,
+    /// Uncompressed bytes per message: `segment_bytes`, less while
+    /// messages compress too little to fit the server's `max_payload`.
+    chunk: usize,
     logger: Logger,
     stats: SinkStats,
     counters: Counters,
@@ -104,6 +109,7 @@ impl JetStreamSink {
             client,
             context,
             origin: options.origin.clone().unwrap_or_else(default_origin),
+            chunk: options.segment_bytes.0 as usize,
             options,
             stream: None,
             open: HashMap::new(),
@@ -223,11 +229,20 @@ impl JetStreamSink {
                     out.payload.len()
                 )));
             }
+            self.chunk = (self.chunk / 2).max(MIN_CHUNK);
             let (head, tail) = halves(raw, count / 2)?;
             self.publish(id, &head, first, count / 2)?;
             return self.publish(id, &tail, first + count / 2, count - count / 2);
         }
-        self.send(id, out, first + count)
+        let small = out.payload.len() < room / 4;
+        self.send(id, out, first + count)?;
+        if small && raw.len() >= self.chunk {
+            self.chunk = (self.chunk * 2).min(self.options.segment_bytes.0 as usize);
+        }
+        self.stats.transactions += count;
+        // Each transaction is behind its u64 length.
+        self.stats.bytes += (raw.len() as u64).saturating_sub(8 * count);
+        Ok(())
     }
 
     /// Publishes `out`, conditional on the subject's last message; on
@@ -297,7 +312,7 @@ impl Sink for JetStreamSink {
         }
         let open = &self.open[&id];
         let subject = open.subject.clone();
-        let limit = self.options.segment_bytes.0 as usize;
+        let limit = self.chunk;
         let mut raw = Vec::new();
         let (mut first, mut count) = (open.mark, 0);
         for (seq, txn) in batch.after(open.mark, &subject)? {
@@ -306,8 +321,6 @@ impl Sink for JetStreamSink {
             }
             push_transaction(&mut raw, txn);
             count += 1;
-            self.stats.transactions += 1;
-            self.stats.bytes += txn.len() as u64;
             if raw.len() >= limit {
                 self.publish(id, &raw, first, count)?;
                 raw.clear();
