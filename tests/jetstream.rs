@@ -28,7 +28,7 @@ use std::time::Duration;
 use hog_bench::harness::nats::{self, Nats};
 use hog_core::plugin::{Logger, StreamInfo};
 use hog_core::wire::v2::Hello;
-use shipping::{assert_exactly_once, files, plain};
+use shipping::{append, assert_exactly_once, files, plain};
 use support::{free_port, hog, loadgen, wait_for_producers, wait_until, write, Hog, Producer};
 
 /// Whether `nats-server` is installed; a test without it says it is
@@ -91,14 +91,6 @@ fn reader(dir: &Path, nats: &Nats) -> Hog {
         .stdout(std::process::Stdio::null())
         .stderr(append(&dir.join("hog.log")));
     Hog::spawn(cmd, &dir.join("hog.log"))
-}
-
-fn append(path: &Path) -> std::fs::File {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap()
 }
 
 fn produce(dir: &Path, group: &str, records: i64) -> Producer {

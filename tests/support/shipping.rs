@@ -68,7 +68,8 @@ fn listening(port: u16, log: &Path, start: impl FnOnce() -> Hog) -> Hog {
     hog
 }
 
-fn append(path: &Path) -> std::fs::File {
+/// `path` opened for appending (a hog's log across restarts).
+pub fn append(path: &Path) -> std::fs::File {
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)

@@ -49,7 +49,7 @@ pub fn measure(b: &mut Bench) -> Result<(), String> {
 /// Records the sending hog's jetstream sink holds, from its metrics.
 fn sink_records(metrics: u16, group: &str) -> u64 {
     let series = format!("hog_sink_records_total{{sink=\"jetstream\",group=\"{group}\"}} ");
-    get(metrics, "/metrics")
+    get(metrics, "/metrics", None)
         .and_then(|(_, text)| {
             text.lines()
                 .find_map(|l| l.strip_prefix(&series)?.trim().parse::<f64>().ok())

@@ -67,7 +67,7 @@ impl Node {
 
     /// Whether the node says it is healthy (JetStream included).
     pub fn healthy(&self) -> bool {
-        get(self.http, "/healthz")
+        get(self.http, "/healthz", None)
             .is_some_and(|(status, body)| status == 200 && body.contains("ok"))
     }
 
@@ -170,7 +170,7 @@ impl Nats {
     /// `stream` (`cluster.leader`, `state.bytes`, …).
     pub fn stream_detail(&self, stream: &str) -> Option<serde_json::Value> {
         self.nodes.iter().filter(|n| n.running()).find_map(|node| {
-            let (_, body) = get(node.http, "/jsz?accounts=true&streams=true")?;
+            let (_, body) = get(node.http, "/jsz?accounts=true&streams=true", None)?;
             let json: serde_json::Value = serde_json::from_str(&body).ok()?;
             let details = json["account_details"].as_array()?;
             details

@@ -152,34 +152,11 @@ pub fn decode(payload: &[u8], max_hello: u64) -> Result<Decoded<'_>, WireError> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hog_core::plugin::{CommitMethod, Qos, Statement};
-    use hog_core::source::LONG_TYPE;
-    use hog_core::wire::legacy::{push_transaction, Init};
+    use hog_core::wire::legacy::push_transaction;
     use hog_core::wire::v2::Codec;
 
     fn hello() -> Hello {
-        Hello {
-            token: Vec::new(),
-            group: "Orders".into(),
-            origin: "host".into(),
-            region: "/Orders.1.2".into(),
-            started_at_ns: 1_700_000_000_000_000_000,
-            pid: 1,
-            tid: 2,
-            init: Init {
-                qos: Qos::Reliable,
-                commit: CommitMethod::Auto,
-                statements: vec![Statement {
-                    id: 0,
-                    name: "seq".into(),
-                    flags: 0,
-                    format: "".into(),
-                    file: "f".into(),
-                    line: 1,
-                    type_desc: LONG_TYPE.to_vec().into(),
-                }],
-            },
-        }
+        Hello::of_stream(&hog_sink_conformance::stream("Orders", 1), "host")
     }
 
     fn payload() -> Vec<u8> {

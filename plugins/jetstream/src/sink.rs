@@ -201,6 +201,15 @@ impl JetStreamSink {
         Ok(())
     }
 
+    /// The open stream `id`, what JetStream holds of it read again if a
+    /// publish failed since.
+    fn current(&mut self, id: u64) -> Result<&OpenStream, PluginError> {
+        if self.open.get(&id).ok_or_else(|| not_open(id))?.stale {
+            self.reread(id)?;
+        }
+        Ok(&self.open[&id])
+    }
+
     /// Publishes `raw` (transactions `first..first + count`) as one message,
     /// or as several if it does not fit the server's `max_payload`.
     fn publish(&mut self, id: u64, raw: &[u8], first: u64, count: u64) -> Result<(), PluginError> {
@@ -307,15 +316,12 @@ impl Sink for JetStreamSink {
 
     fn write(&mut self, batch: BatchRef<'_>) -> Result<u64, PluginError> {
         let id = batch.stream_id;
-        if self.open.get(&id).ok_or_else(|| not_open(id))?.stale {
-            self.reread(id)?;
-        }
-        let open = &self.open[&id];
-        let subject = open.subject.clone();
+        let open = self.current(id)?;
+        let (subject, mark) = (open.subject.clone(), open.mark);
         let limit = self.chunk;
         let mut raw = Vec::new();
-        let (mut first, mut count) = (open.mark, 0);
-        for (seq, txn) in batch.after(open.mark, &subject)? {
+        let (mut first, mut count) = (mark, 0);
+        for (seq, txn) in batch.after(mark, &subject)? {
             if count == 0 {
                 first = seq;
             }
@@ -334,25 +340,11 @@ impl Sink for JetStreamSink {
     }
 
     fn flush(&mut self, stream_id: u64) -> Result<u64, PluginError> {
-        let open = self
-            .open
-            .get(&stream_id)
-            .ok_or_else(|| not_open(stream_id))?;
-        if open.stale {
-            self.reread(stream_id)?;
-        }
-        Ok(self.open[&stream_id].mark)
+        Ok(self.current(stream_id)?.mark)
     }
 
     fn close_stream(&mut self, stream_id: u64) -> Result<(), PluginError> {
-        let open = self
-            .open
-            .get(&stream_id)
-            .ok_or_else(|| not_open(stream_id))?;
-        if open.stale {
-            self.reread(stream_id)?;
-        }
-        let open = &self.open[&stream_id];
+        let open = self.current(stream_id)?;
         if open.last != 0 {
             let end = open.mark;
             let out = message::encode(

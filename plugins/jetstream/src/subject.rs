@@ -73,23 +73,12 @@ pub fn check_prefix(prefix: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hog_core::wire::legacy::Init;
 
     fn hello(region: &str, start: u64) -> Hello {
-        Hello {
-            token: Vec::new(),
-            group: "Orders".into(),
-            origin: "host".into(),
-            region: region.into(),
-            started_at_ns: start,
-            pid: 1,
-            tid: 2,
-            init: Init {
-                qos: hog_core::plugin::Qos::Reliable,
-                commit: hog_core::plugin::CommitMethod::Auto,
-                statements: Vec::new(),
-            },
-        }
+        let mut stream = hog_sink_conformance::stream("Orders", 1);
+        stream.region = region.into();
+        stream.started_at_ns = start;
+        Hello::of_stream(&stream, "host")
     }
 
     #[test]
