@@ -83,6 +83,8 @@ modes (the last of -p/-s wins):
   local        (default)   drain the groups' rings into local files
   batchsend    -p t s h:p  drain the rings, ship batches to remote hogs
   batchrecv    -s port     receive batches from remote hogs into local files
+  custom       --config    any sources and sinks, NATS JetStream among them
+                           (source and sink jetstream: config/jetstream.toml)
 
 flags:
   -d <dir>       file template for data (local, batchrecv) or staging (batchsend);

@@ -104,7 +104,7 @@ impl JetStreamSink {
             connection.servers.join(", "),
             options.subject_prefix
         ));
-        Ok(Self {
+        let mut sink = Self {
             runtime: Background(Some(runtime)),
             client,
             context,
@@ -116,7 +116,13 @@ impl JetStreamSink {
             logger,
             stats: SinkStats::default(),
             counters: Counters::default(),
-        })
+        };
+        // The stream exists from the start when the cluster can be reached,
+        // for readers waiting for it; otherwise the first stream makes it.
+        if sink.client.connection_state() == async_nats::connection::State::Connected {
+            let _ = std::thread::scope(|s| s.spawn(|| sink.stream()).join());
+        }
+        Ok(sink)
     }
 
     /// The JetStream stream, created as configured if it does not exist.

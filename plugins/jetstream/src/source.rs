@@ -132,7 +132,7 @@ impl Source for JetStreamSource {
                         waiting = Some(Instant::now());
                     }
                     tokio::select! {
-                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                        _ = tokio::time::sleep(Duration::from_millis(100)) => {}
                         _ = stopped(&mut shutdown) => return Ok(()),
                     }
                 }
