@@ -11,8 +11,9 @@
 //!   holds, the producer waits, and once the limit is raised everything
 //!   arrives exactly once.
 //!
-//! - credentials: a token the server refuses stops the sink at its start
-//!   with the server's reason, the right one ships;
+//! - credentials (a token, a user and password): ones the server refuses
+//!   stop the sink at its start with the server's reason, the right ones
+//!   ship;
 //! - the sink contract (hog-sink-conformance), the stored values read back
 //!   from JetStream by decoding the messages as any consumer would.
 //!
@@ -334,32 +335,46 @@ fn the_jetstream_sink_keeps_the_sink_contract() {
 }
 
 #[test]
-fn a_refused_token_stops_the_sink_at_start_and_the_right_one_ships() {
+fn refused_credentials_stop_the_sink_at_start_and_the_right_ones_ship() {
     if !nats_installed("jetstream credentials") {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let node =
-        Nats::start_with(dir.path(), 1, free_port, "authorization { token: s3cret }").unwrap();
-    let sink = |token: &str| {
-        let options = serde_json::json!({"servers": node.urls(), "token": token});
-        jetstream::JetStreamSink::from_options(&options.to_string(), Logger::discard())
-    };
-    let refused = sink("wrong").err().expect("a wrong token is refused");
-    assert!(
-        refused.to_string().contains("authorization violation"),
-        "{refused}"
-    );
-    let mut sink = sink("s3cret").expect("the right token connects");
-    let stream = hog_sink_conformance::stream("Credentials", 1);
-    use hog_core::plugin::Sink;
-    assert_eq!(sink.open_stream(&stream).unwrap(), 0);
-    let mut batch = hog_core::pipeline::Batch::new(stream.id, 0);
-    for i in 0..10i64 {
-        let mut record = 0u32.to_le_bytes().to_vec();
-        record.extend_from_slice(&i.to_le_bytes());
-        batch.push(&record);
+    let cases = [
+        (
+            "authorization { token: s3cret }",
+            serde_json::json!({"token": "wrong"}),
+            serde_json::json!({"token": "s3cret"}),
+        ),
+        (
+            "authorization { users: [{user: hog, password: s3cret}] }",
+            serde_json::json!({"user": "hog", "password": "wrong"}),
+            serde_json::json!({"user": "hog", "password": "s3cret"}),
+        ),
+    ];
+    for (n, (settings, wrong, right)) in cases.into_iter().enumerate() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = Nats::start_with(dir.path(), 1, free_port, settings).unwrap();
+        let sink = |credentials: serde_json::Value| {
+            let mut options = credentials;
+            options["servers"] = serde_json::json!(node.urls());
+            jetstream::JetStreamSink::from_options(&options.to_string(), Logger::discard())
+        };
+        let refused = sink(wrong).err().expect("wrong credentials are refused");
+        assert!(
+            refused.to_string().contains("authorization violation"),
+            "{settings}: {refused}"
+        );
+        let mut sink = sink(right).expect("the right credentials connect");
+        let stream = hog_sink_conformance::stream("Credentials", n as u64 + 1);
+        use hog_core::plugin::Sink;
+        assert_eq!(sink.open_stream(&stream).unwrap(), 0);
+        let mut batch = hog_core::pipeline::Batch::new(stream.id, 0);
+        for i in 0..10i64 {
+            let mut record = 0u32.to_le_bytes().to_vec();
+            record.extend_from_slice(&i.to_le_bytes());
+            batch.push(&record);
+        }
+        assert_eq!(sink.write(batch.as_ref()).unwrap(), 10, "{settings}");
+        sink.close_stream(stream.id).unwrap();
     }
-    assert_eq!(sink.write(batch.as_ref()).unwrap(), 10);
-    sink.close_stream(stream.id).unwrap();
 }
