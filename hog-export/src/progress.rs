@@ -30,7 +30,7 @@ impl Progress {
     /// One more record read.
     pub fn tick(&mut self) {
         self.done += 1;
-        if self.shown && self.done % 4096 == 0 && self.last.elapsed() >= EVERY {
+        if self.shown && self.done.is_multiple_of(4096) && self.last.elapsed() >= EVERY {
             self.last = Instant::now();
             self.draw();
         }

@@ -61,3 +61,21 @@ pub fn export(args: &ExportArgs) -> Result<String, String> {
 pub fn export(_args: &ExportArgs) -> Result<String, String> {
     Err(HOW_TO_ENABLE.into())
 }
+
+#[cfg(all(test, not(feature = "export")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_the_feature_export_says_how_to_get_it() {
+        let e = export(&ExportArgs::default()).unwrap_err();
+        assert!(
+            e.contains("cargo build -p hog-host --features export"),
+            "{e}"
+        );
+        assert!(
+            e.contains("cargo install --path hog-host --features export"),
+            "{e}"
+        );
+    }
+}
