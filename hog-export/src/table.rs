@@ -10,11 +10,12 @@ use std::sync::Arc;
 use arrow_array::builder::{Int64Builder, TimestampMicrosecondBuilder};
 use arrow_array::{ArrayRef, RecordBatch, StructArray};
 use arrow_ipc::writer::FileWriter;
-use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
 use hog_core::types::Value;
 use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 
 use crate::column::Column;
 use crate::shape::Shape;
@@ -140,10 +141,7 @@ impl Table {
         let schema = layout.schema.clone();
         let sink = match format {
             OutputFormat::Parquet => {
-                let props = WriterProperties::builder()
-                    .set_compression(Compression::ZSTD(ZstdLevel::default()))
-                    .set_max_row_group_row_count(Some(GROUP_ROWS))
-                    .build();
+                let props = parquet_properties(&schema);
                 Sink::Parquet(
                     ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| e.to_string())?,
                 )
@@ -244,6 +242,38 @@ impl Table {
             .map_err(|e| format!("{}: {e}", self.path.display()))?;
         Ok(self.path.clone())
     }
+}
+
+/// Parquet settings: zstd; dictionaries only for strings outside lists
+/// (numbers rarely repeat enough to pay for one); delta encoding for the
+/// ordering columns, which count up.
+fn parquet_properties(schema: &Schema) -> WriterProperties {
+    let mut props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_row_count(Some(GROUP_ROWS))
+        .set_dictionary_enabled(false);
+    for path in string_columns(schema.fields(), &[]) {
+        props = props.set_column_dictionary_enabled(path, true);
+    }
+    for name in [SEQ, TXN] {
+        props = props.set_column_encoding(ColumnPath::from(name), Encoding::DELTA_BINARY_PACKED);
+    }
+    props.build()
+}
+
+/// The paths of string columns reached through structs only.
+fn string_columns(fields: &Fields, parent: &[String]) -> Vec<ColumnPath> {
+    let mut paths = Vec::new();
+    for f in fields {
+        let mut path = parent.to_vec();
+        path.push(f.name().clone());
+        match f.data_type() {
+            DataType::Utf8 => paths.push(ColumnPath::new(path)),
+            DataType::Struct(children) => paths.extend(string_columns(children, &path)),
+            _ => {}
+        }
+    }
+    paths
 }
 
 impl Drop for Table {
