@@ -226,21 +226,30 @@ impl Table {
         Ok(())
     }
 
-    /// Writes the rest, closes the file and renames it into place.
+    /// Writes the rest, closes the file and renames it into place; on an
+    /// error the temporary file is removed.
     pub fn finish(mut self) -> Result<PathBuf, String> {
         self.flush()?;
-        let file = match self.sink.take().ok_or("the table is closed")? {
-            Sink::Parquet(w) => w.into_inner().map_err(|e| e.to_string())?,
-            Sink::Arrow(mut w) => {
-                w.finish().map_err(|e| e.to_string())?;
-                w.into_inner().map_err(|e| e.to_string())?
-            }
-        };
-        file.sync_all()
-            .map_err(|e| format!("{}: {e}", self.part.display()))?;
-        std::fs::rename(&self.part, &self.path)
-            .map_err(|e| format!("{}: {e}", self.path.display()))?;
+        let sink = self.sink.take().ok_or("the table is closed")?;
+        let done = close(sink)
+            .and_then(|file| file.sync_all().map_err(|e| e.to_string()))
+            .and_then(|()| std::fs::rename(&self.part, &self.path).map_err(|e| e.to_string()));
+        if let Err(e) = done {
+            let _ = std::fs::remove_file(&self.part);
+            return Err(format!("{}: {e}", self.path.display()));
+        }
         Ok(self.path.clone())
+    }
+}
+
+/// Ends the file of `sink` (footer, IPC trailer) and returns it.
+fn close(sink: Sink) -> Result<File, String> {
+    match sink {
+        Sink::Parquet(w) => w.into_inner().map_err(|e| e.to_string()),
+        Sink::Arrow(mut w) => {
+            w.finish().map_err(|e| e.to_string())?;
+            w.into_inner().map_err(|e| e.to_string())
+        }
     }
 }
 
