@@ -9,7 +9,7 @@ use hog_core::types::TimeOf;
 use crate::progress::Progress;
 use crate::shape::Shape;
 use crate::source::{Order, Plan};
-use crate::table::{Layout, Table, TYPE_KEY};
+use crate::table::{output_path, Layout, Table, TYPE_KEY};
 use crate::OutputFormat;
 
 /// What to export, and where.
@@ -191,17 +191,4 @@ fn times(plan: &Plan, opts: &Options) -> Result<Vec<Option<TimeOf>>, String> {
             }),
         })
         .collect()
-}
-
-/// `out/<statement>.<ext>`, for a statement name that is a plain file name.
-fn output_path(out: &Path, name: &str, format: OutputFormat) -> Result<PathBuf, String> {
-    let plain = !name.is_empty()
-        && !name.starts_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
-    if !plain {
-        return Err("the name cannot be used as a file name".into());
-    }
-    Ok(out.join(format!("{name}.{}", format.extension())))
 }

@@ -253,6 +253,20 @@ fn close(sink: Sink) -> Result<File, String> {
     }
 }
 
+/// `out/<statement>.<ext>`, for a statement name that is a plain file
+/// name (ASCII letters, digits, `_`, `-`, `.`, not starting with `.`).
+pub fn output_path(out: &Path, name: &str, format: OutputFormat) -> Result<PathBuf, String> {
+    let plain = !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
+    if !plain {
+        return Err(format!("'{name}' cannot be used as a file name"));
+    }
+    Ok(out.join(format!("{name}.{}", format.extension())))
+}
+
 /// Parquet settings: zstd; dictionaries only for strings outside lists
 /// (numbers rarely repeat enough to pay for one); delta encoding for the
 /// ordering columns, which count up.

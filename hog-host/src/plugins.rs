@@ -71,9 +71,11 @@ fn builtin(what: &str, kind: &str) -> Result<PluginModuleRef, PluginSetupError> 
         "disk" => Ok(sink_disk::module()),
         #[cfg(feature = "sink-tcp")]
         "tcp" => Ok(sink_tcp::module()),
+        #[cfg(feature = "sink-parquet")]
+        "parquet" => Ok(sink_parquet::module()),
         // Reached for the sinks whose cargo feature is off.
         #[allow(unreachable_patterns)]
-        "disk" | "tcp" => Err(PluginSetupError::NotBuilt {
+        "disk" | "tcp" | "parquet" => Err(PluginSetupError::NotBuilt {
             what: what.into(),
             kind: kind.into(),
         }),
@@ -91,6 +93,8 @@ const BUILTINS: &[&str] = &[
     "disk",
     #[cfg(feature = "sink-tcp")]
     "tcp",
+    #[cfg(feature = "sink-parquet")]
+    "parquet",
 ];
 
 /// Where `plugin = "…"` points: a path as given, or a name looked up as
