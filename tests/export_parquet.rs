@@ -7,13 +7,17 @@
 
 mod support;
 
+#[path = "support/readback.rs"]
+mod readback;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use hog_core::fregion::Reader;
+use readback::{duckdb_row, p3log, readers_available};
 use serde_json::Value as Json;
-use support::{example_program, hog, wait_for_producers, wait_until};
+use support::{hog, wait_for_producers, wait_until};
 
 /// Every golden data file: tables and rows its export holds.
 const GOLDEN: &[(&str, u64, u64)] = &[
@@ -30,19 +34,6 @@ const GOLDEN: &[(&str, u64, u64)] = &[
 
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/hobbes/fregion")
-}
-
-/// Whether python3 can import duckdb and pyarrow; says so if not.
-fn readers_available() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import duckdb, pyarrow"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        println!("skipped: python3 cannot import duckdb and pyarrow (pip install duckdb pyarrow)");
-    }
-    ok
 }
 
 /// Runs `hog` with `args`; its stdout, or a panic with its stderr.
@@ -132,23 +123,6 @@ fn arrow_ipc_output_reads_back_equal_in_pyarrow() {
     assert_eq!(summary["readers"], serde_json::json!(["pyarrow"]));
 }
 
-/// Runs `sql` in DuckDB (python3) and returns its single row as JSON.
-fn duckdb_row(sql: &str) -> Json {
-    let code = format!(
-        "import duckdb, json\nprint(json.dumps([str(x) for x in duckdb.connect().execute({sql:?}).fetchall()[0]]))"
-    );
-    let out = Command::new("python3")
-        .args(["-c", &code])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 /// hog in local mode for group P3, stopped (SIGTERM) when dropped.
 struct LocalHog(Child);
 
@@ -194,14 +168,7 @@ fn a_local_mode_run_reads_back_equal_in_duckdb_and_pyarrow() {
             .unwrap(),
     );
     wait_for_producers(d, "P3");
-    let status = Command::new(example_program("hog-export", "p3log"))
-        .arg("P3")
-        .arg(d)
-        .arg(RECORDS.to_string())
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    p3log("P3", d, RECORDS);
     wait_until(60, "every record on disk", || {
         data_file(d).is_some_and(|f| p3_records(&f) == RECORDS)
     });
@@ -221,13 +188,13 @@ fn a_local_mode_run_reads_back_equal_in_duckdb_and_pyarrow() {
     let n = RECORDS as i64;
     assert_eq!(
         row,
-        serde_json::json!([
+        [
             RECORDS.to_string(),
             (n * (n - 1) / 2).to_string(),
             ((n - 1) >> 10).to_string(),
-            "0",
+            "0".to_string(),
             RECORDS.to_string()
-        ])
+        ]
     );
     let quote = work.join("out/quote.parquet");
     let row = duckdb_row(&format!(
@@ -238,7 +205,7 @@ fn a_local_mode_run_reads_back_equal_in_duckdb_and_pyarrow() {
     let quotes = n / 10;
     assert_eq!(
         row,
-        serde_json::json!([
+        [
             quotes.to_string(),
             (1_700_000_000_000_000i64 + 9_000).to_string(),
             (quotes / 2).to_string(),
@@ -246,7 +213,7 @@ fn a_local_mode_run_reads_back_equal_in_duckdb_and_pyarrow() {
                 .map(|q| (q * 10 + 9) % 4)
                 .sum::<i64>()
                 .to_string(),
-        ])
+        ]
     );
 }
 
@@ -301,7 +268,7 @@ fn from_and_to_keep_transactions_in_the_range_as_cat_does() {
         .sum();
     // Transactions 1 and 2 are in the range; 1 is the empty commit.
     assert_eq!(entries, 3);
-    assert_eq!(row, serde_json::json!([entries.to_string(), "2", "2"]));
+    assert_eq!(row, [entries.to_string(), "2".into(), "2".into()]);
 }
 
 #[test]
