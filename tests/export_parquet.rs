@@ -1,36 +1,23 @@
-//! `hog export` read back by independent readers: every golden fregion
-//! file and the file of a real local-mode run are exported, and the
-//! Parquet files are read with DuckDB and pyarrow and compared, value for
-//! value and in order, with what `hog cat` prints for the same file
-//! (`support/export_check.py`). Skipped, with a message, where python3
-//! lacks duckdb or pyarrow.
+//! `hog export` on the command line, read back by independent readers: the
+//! file of a real local-mode run is exported, and the Parquet files are
+//! read with DuckDB and pyarrow and compared, value for value and in
+//! order, with what `hog cat` prints for the same file
+//! (`support/export_check.py`); `--from/--to` keep what `hog cat` keeps.
+//! The golden files are checked the same way by hog-export's own tests.
+//! Skipped, with a message, where python3 lacks duckdb or pyarrow.
 
 mod support;
 
 #[path = "support/readback.rs"]
 mod readback;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 use hog_core::fregion::Reader;
-use readback::{duckdb_row, p3log, readers_available};
+use readback::{check_export, duckdb_row, p3log, readers_available};
 use serde_json::Value as Json;
-use support::{hog, wait_for_producers, wait_until};
-
-/// Every golden data file: tables and rows its export holds.
-const GOLDEN: &[(&str, u64, u64)] = &[
-    ("fregion_h_writer.db", 3, 6600),
-    ("hogstat_batchsend.db.gz", 6, 15),
-    ("hogstat_local.db", 2, 3),
-    ("local_compressed_VecZ.log", 4, 12600),
-    ("local_consolidated_VecAuto.log", 40, 1296),
-    ("local_consolidated_VecTxn.log", 5, 16),
-    ("local_default_VecAuto.log", 40, 648),
-    ("local_default_VecTxn.log", 5, 8),
-    ("local_replay_ri_mid_transaction_VecMid.log", 2, 992),
-];
+use support::{example_program, hog, wait_for_producers, wait_until};
 
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/hobbes/fregion")
@@ -58,69 +45,7 @@ fn export_and_check(file: &Path, dir: &Path, extra: &[&str]) -> Json {
     hog_ok(&args);
     let cat = dir.join("cat.jsonl");
     std::fs::write(&cat, hog_ok(&["cat".as_ref(), file.as_os_str()])).unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/support/export_check.py");
-    let check = Command::new("python3")
-        .arg(script)
-        .arg(&out)
-        .arg(&cat)
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "{}: {}",
-        file.display(),
-        String::from_utf8_lossy(&check.stderr)
-    );
-    serde_json::from_slice(&check.stdout).unwrap()
-}
-
-fn gunzip(from: &Path, to: &Path) {
-    let mut bytes = Vec::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(from).unwrap())
-        .read_to_end(&mut bytes)
-        .unwrap();
-    std::fs::write(to, bytes).unwrap();
-}
-
-#[test]
-fn every_golden_file_reads_back_equal_in_duckdb_and_pyarrow() {
-    let mut present: Vec<String> = std::fs::read_dir(golden_dir())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| !n.ends_with(".json"))
-        .collect();
-    present.sort();
-    let listed: Vec<&str> = GOLDEN.iter().map(|g| g.0).collect();
-    assert_eq!(present, listed, "a golden file this test does not cover");
-    if !readers_available() {
-        return;
-    }
-    for &(name, tables, rows) in GOLDEN {
-        let dir = tempfile::tempdir().unwrap();
-        let mut file = golden_dir().join(name);
-        if let Some(plain) = name.strip_suffix(".gz") {
-            let to = dir.path().join(plain);
-            gunzip(&file, &to);
-            file = to;
-        }
-        let summary = export_and_check(&file, dir.path(), &[]);
-        assert_eq!(summary["tables"], tables, "{name}: {summary}");
-        assert_eq!(summary["rows"], rows, "{name}: {summary}");
-        assert_eq!(summary["readers"], serde_json::json!(["pyarrow", "duckdb"]));
-    }
-}
-
-#[test]
-fn arrow_ipc_output_reads_back_equal_in_pyarrow() {
-    if !readers_available() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let file = golden_dir().join("fregion_h_writer.db");
-    let summary = export_and_check(&file, dir.path(), &["--format", "arrow"]);
-    assert_eq!(summary["tables"], 3);
-    assert_eq!(summary["rows"], 6600);
-    assert_eq!(summary["readers"], serde_json::json!(["pyarrow"]));
+    check_export(&out, &cat)
 }
 
 /// hog in local mode for group P3, stopped (SIGTERM) when dropped.
@@ -168,7 +93,7 @@ fn a_local_mode_run_reads_back_equal_in_duckdb_and_pyarrow() {
             .unwrap(),
     );
     wait_for_producers(d, "P3");
-    p3log("P3", d, RECORDS);
+    p3log(&example_program("hog-export", "p3log"), "P3", d, RECORDS);
     wait_until(60, "every record on disk", || {
         data_file(d).is_some_and(|f| p3_records(&f) == RECORDS)
     });
@@ -179,6 +104,12 @@ fn a_local_mode_run_reads_back_equal_in_duckdb_and_pyarrow() {
     let summary = export_and_check(&file, &work, &[]);
     assert_eq!(summary["tables"], 2);
     assert_eq!(summary["rows"], RECORDS + RECORDS / 10);
+    assert_eq!(summary["readers"], serde_json::json!(["pyarrow", "duckdb"]));
+    let ipc = d.join("ipc");
+    std::fs::create_dir(&ipc).unwrap();
+    let summary = export_and_check(&file, &ipc, &["--format", "arrow"]);
+    assert_eq!(summary["rows"], RECORDS + RECORDS / 10);
+    assert_eq!(summary["readers"], serde_json::json!(["pyarrow"]));
     // What the producer logged, independently of hog cat.
     let p3 = work.join("out/p3.parquet");
     let row = duckdb_row(&format!(

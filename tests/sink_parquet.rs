@@ -12,7 +12,7 @@ use std::path::Path;
 
 use readback::{duckdb_row, p3log, readers_available};
 use sink_parquet::roll::Published;
-use support::{wait_for_producers, wait_until, Hog};
+use support::{example_program, wait_for_producers, wait_until, Hog};
 
 /// Writes a config serving group `PQ` into the parquet sink under `dir`.
 fn config(dir: &Path) -> std::path::PathBuf {
@@ -66,7 +66,7 @@ fn hog_writes_rolled_parquet_files_that_hold_every_record_once() {
     let config = config(d);
     let hog = Hog::start(&config, &d.join("hog.log"));
     wait_for_producers(d, "PQ");
-    p3log("PQ", d, RECORDS);
+    p3log(&example_program("hog-export", "p3log"), "PQ", d, RECORDS);
     // The producer has exited: its stream closes and its last roll is
     // published.
     let total = RECORDS + RECORDS / 10;
@@ -83,7 +83,7 @@ fn hog_writes_rolled_parquet_files_that_hold_every_record_once() {
     );
     let hog = Hog::start(&config, &d.join("hog.log"));
     wait_for_producers(d, "PQ");
-    p3log("PQ", d, RECORDS);
+    p3log(&example_program("hog-export", "p3log"), "PQ", d, RECORDS);
     hog.kill();
     let hog = Hog::start(&config, &d.join("hog.log"));
     wait_until(30, "the second producer's records published", || {
