@@ -110,13 +110,17 @@ impl ParquetSink {
         }
         let last = Published::all(&dir, info.id).map_err(io)?.pop();
         let (end, records) = last.map_or((0, 0), |p| (p.end, p.records));
-        let (spool, entries) =
-            Spool::open(&dir.join(format!(".{:020}.spool", info.id))).map_err(io)?;
         let mut roll = Roll::start(&dir, info.id, end, records).map_err(io)?;
-        for e in entries.iter().filter(|e| e.seq >= end) {
+        let path = dir.join(format!(".{:020}.spool", info.id));
+        // Entries below the last roll's end were published before a kill
+        // let the spool be emptied.
+        let spool = Spool::open(&path, |e| {
+            if e.seq < end {
+                return Ok(());
+            }
             roll.add(e.seq, e.time, &e.bytes, &statements)
-                .map_err(|e| format!("{}: {e}", spool.path().display()))?;
-        }
+                .map_err(|e| format!("{}: {e}", path.display()))
+        })?;
         Ok(Stream {
             id: info.id,
             dir,
