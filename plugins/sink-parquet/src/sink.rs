@@ -100,6 +100,12 @@ impl ParquetSink {
                 Type::decode(&s.type_desc).map_err(|e| format!("statement '{}': {e}", s.name))?;
             let statement =
                 Statement::new(&s.name, ty).map_err(|e| format!("statement '{}': {e}", s.name))?;
+            if statements
+                .values()
+                .any(|t: &Statement| t.name == statement.name)
+            {
+                return Err(format!("two statements are named '{}'", s.name));
+            }
             statements.insert(s.id, statement);
         }
         for entry in std::fs::read_dir(&dir).map_err(io)? {

@@ -141,3 +141,15 @@ fn a_transaction_that_cannot_be_decoded_is_refused_and_nothing_is_lost() {
     feed.close(&mut s);
     assert_eq!(rolls(dir.path(), "Bad", 4), [(0, 10)]);
 }
+
+#[test]
+fn a_stream_with_two_statements_of_one_name_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut info = stream("Dup", 5);
+    let mut twin = info.statements[0].clone();
+    twin.id += 1;
+    info.statements.push(twin);
+    let mut s = sink(dir.path(), "1GB", "1h");
+    let e = s.open_stream(&info).unwrap_err().to_string();
+    assert!(e.contains("two statements are named 'seq'"), "{e}");
+}
