@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 
 use hog_core::units;
 
+use crate::export::{ExportArgs, ExportFormat};
 use crate::inspect::{parse_time, CatArgs, Format};
 
 /// What the command line asks for.
@@ -47,6 +48,8 @@ pub enum Command {
     },
     /// Print the records of a data file in time order.
     Cat(CatArgs),
+    /// Export data files to one Parquet or Arrow file per statement.
+    Export(ExportArgs),
 }
 
 /// Arguments of a run.
@@ -123,6 +126,10 @@ data files (written by this hog, the C++ hog or fregion.H):
                  picks one; --format csv; --from/--to TIME keep records whose
                  datetime is in [from, to) (µs since the epoch, or
                  YYYY-MM-DD[THH:MM[:SS[.ffffff]]][Z|+HH:MM], local by default)
+  export FILE... --out DIR
+                 write one DIR/<statement>.parquet per statement, typed
+                 columns in time order; --format arrow for Arrow IPC files;
+                 --from/--to TIME as for cat (needs the `export` feature)
 ";
 
 /// Reads the arguments after the program name.
@@ -133,6 +140,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         Some("demo") => return parse_demo(&args[1..]),
         Some("ls") => return parse_ls(&args[1..]),
         Some("cat") => return parse_cat(&args[1..]),
+        Some("export") => return parse_export(&args[1..]),
         Some("stat") => return parse_stat(&args[1..]),
         _ => {}
     }
@@ -317,6 +325,53 @@ fn parse_cat(args: &[String]) -> Result<Command, CliError> {
     Ok(Command::Cat(cat))
 }
 
+fn parse_export(args: &[String]) -> Result<Command, CliError> {
+    const USAGE: &str =
+        "usage: hog export FILE... --out DIR [--format parquet|arrow] [--from TIME] [--to TIME]";
+    let mut export = ExportArgs::default();
+    let mut out = None;
+    let mut i = 0;
+    while i < args.len() {
+        let arg = args[i].as_str();
+        let value = args
+            .get(i + 1)
+            .cloned()
+            .ok_or_else(|| CliError(format!("{arg} needs a value; {USAGE}")));
+        let time =
+            |v: Result<String, CliError>| parse_time(&v?).map_err(|e| CliError(e.to_string()));
+        match arg {
+            "--out" => out = Some(PathBuf::from(value?)),
+            "--format" => {
+                export.format = match value?.as_str() {
+                    "parquet" => ExportFormat::Parquet,
+                    "arrow" => ExportFormat::Arrow,
+                    other => {
+                        return Err(CliError(format!(
+                            "unknown export format '{other}' (parquet or arrow)"
+                        )))
+                    }
+                }
+            }
+            "--from" => export.from = Some(time(value)?),
+            "--to" => export.to = Some(time(value)?),
+            f if f.starts_with('-') => {
+                return Err(CliError(format!("unknown option {f}; {USAGE}")))
+            }
+            f => {
+                export.files.push(PathBuf::from(f));
+                i += 1;
+                continue;
+            }
+        }
+        i += 2;
+    }
+    export.out = out.ok_or_else(|| CliError(format!("--out DIR is needed; {USAGE}")))?;
+    if export.files.is_empty() {
+        return Err(CliError(USAGE.into()));
+    }
+    Ok(Command::Export(export))
+}
+
 /// The arguments from `i` up to the next one starting with `-`.
 fn operands(args: &[String], i: &mut usize) -> Vec<String> {
     let start = *i;
@@ -462,6 +517,30 @@ mod tests {
         assert!(parse(&args(&["cat"])).is_err());
         assert!(parse(&args(&["cat", "f", "--format", "xml"])).is_err());
         assert!(parse(&args(&["cat", "f", "--from", "yesterday"])).is_err());
+    }
+
+    #[test]
+    fn export_takes_files_an_output_directory_and_options() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let Command::Export(e) = parse(&args(&[
+            "export", "a.log", "--out", "o", "b.log", "--format", "arrow", "--from", "5",
+        ]))
+        .unwrap() else {
+            panic!("an export")
+        };
+        assert_eq!(
+            e,
+            ExportArgs {
+                files: vec!["a.log".into(), "b.log".into()],
+                out: "o".into(),
+                format: ExportFormat::Arrow,
+                from: Some(5),
+                to: None,
+            }
+        );
+        assert!(parse(&args(&["export", "a.log"])).is_err());
+        assert!(parse(&args(&["export", "--out", "o"])).is_err());
+        assert!(parse(&args(&["export", "a", "--out", "o", "--format", "csv"])).is_err());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone};
 use hog_core::fregion::{BindingKind, FileBytes, Reader, SeriesType};
-use hog_core::types::{Type, Value};
+use hog_core::types::{TimeOf, Type, Value};
 use serde_json::{json, Value as Json};
 
 /// Output format of `hog cat`.
@@ -204,38 +204,6 @@ fn order(s: &SeriesType) -> &'static str {
     }
 }
 
-/// How to find a record's time.
-#[derive(Debug, Clone)]
-enum TimeOf {
-    /// The record is a datetime.
-    Itself,
-    /// The record's field at this index is.
-    Field(usize),
-}
-
-fn time_of(ty: &Type) -> Option<TimeOf> {
-    let is_time = |t: &Type| matches!(t, Type::Prim(n, Some(_)) if n == "datetime");
-    match ty {
-        t if is_time(t) => Some(TimeOf::Itself),
-        Type::Struct(fields) => fields
-            .iter()
-            .position(|f| is_time(&f.ty))
-            .map(TimeOf::Field),
-        _ => None,
-    }
-}
-
-fn time_in(v: &Value, how: &TimeOf) -> Option<i64> {
-    match (how, v) {
-        (TimeOf::Itself, Value::Long(t)) => Some(*t),
-        (TimeOf::Field(i), Value::Record(fields)) => match fields.get(*i) {
-            Some((_, Value::Long(t))) => Some(*t),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
 /// Prints records of `args.file` in time order.
 pub fn cat(args: &CatArgs, out: &mut dyn Write) -> Result<(), InspectError> {
     let r = open(&args.file)?;
@@ -299,7 +267,7 @@ pub fn cat(args: &CatArgs, out: &mut dyn Write) -> Result<(), InspectError> {
         match kind {
             BindingKind::Series(_) | BindingKind::Compressed(_) => {
                 let when = if filtering {
-                    Some(time_of(elem).ok_or_else(|| {
+                    Some(TimeOf::of(elem).ok_or_else(|| {
                         fail(format!(
                             "{}: '{name}' ({elem}) has no datetime to filter on",
                             args.file.display(),
@@ -311,7 +279,7 @@ pub fn cat(args: &CatArgs, out: &mut dyn Write) -> Result<(), InspectError> {
                 for item in values {
                     let v = item.map_err(|e| fail(format!("{}: {e}", args.file.display())))?;
                     if let Some(how) = &when {
-                        let t = time_in(&v, how);
+                        let t = how.time(&v);
                         if t.is_none_or(|t| {
                             args.from.is_some_and(|f| t < f) || args.to.is_some_and(|x| t >= x)
                         }) {

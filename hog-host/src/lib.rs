@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod export;
 pub mod inspect;
 pub mod logging;
 pub mod memory;

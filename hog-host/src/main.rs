@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use hog_host::cli::{self, Command};
-use hog_host::{config, demo, inspect, logging, memory, run, stat};
+use hog_host::{config, demo, export, inspect, logging, memory, run, stat};
 
 fn main() -> ExitCode {
     // A peer that goes away must not kill hog: writes report EPIPE instead.
@@ -38,6 +38,13 @@ fn main() -> ExitCode {
             });
             inspected(result)
         }
+        Command::Export(args) => match export::export(&args) {
+            Ok(report) => {
+                print!("{report}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fatal(&e),
+        },
         Command::Stat {
             run, watch: true, ..
         } => match stat::watch(&run) {

@@ -75,9 +75,11 @@ fn builtin(what: &str, kind: &str) -> Result<PluginModuleRef, PluginSetupError> 
         "tcp" => Ok(sink_tcp::module()),
         #[cfg(feature = "jetstream")]
         "jetstream" => Ok(jetstream::module()),
+        #[cfg(feature = "sink-parquet")]
+        "parquet" => Ok(sink_parquet::module()),
         // Reached for the sinks whose cargo feature is off.
         #[allow(unreachable_patterns)]
-        "disk" | "tcp" | "jetstream" => Err(PluginSetupError::NotBuilt {
+        "disk" | "tcp" | "jetstream" | "parquet" => Err(PluginSetupError::NotBuilt {
             what: what.into(),
             kind: kind.into(),
             feature: match kind {
@@ -101,6 +103,8 @@ const BUILTINS: &[&str] = &[
     "tcp",
     #[cfg(feature = "jetstream")]
     "jetstream",
+    #[cfg(feature = "sink-parquet")]
+    "parquet",
 ];
 
 /// Where `plugin = "…"` points: a path as given, or a name looked up as

@@ -1,7 +1,10 @@
 //! Values as JSON, in the conventions of the hobbes golden files: signed
 //! integers, `int128` as a decimal string, `char` as a one-character string,
 //! records as objects in field order, variants as
-//! `{"ctor": …, "tag": …, "value": …}`, unit as `null`.
+//! `{"ctor": …, "tag": …, "value": …}`, unit as `null`; and the text
+//! of characters and strings.
+
+use std::borrow::Cow;
 
 use serde_json::{json, Map, Number, Value as Json};
 
@@ -14,20 +17,13 @@ impl Value {
             Value::Unit => Json::Null,
             Value::Bool(b) => json!(b),
             Value::Byte(b) => json!(b),
-            Value::Char(c) => json!(char::from(*c).to_string()),
             Value::Short(v) => json!(v),
             Value::Int(v) => json!(v),
             Value::Long(v) => json!(v),
             Value::Int128(v) => json!(v.to_string()),
             Value::Float(v) => float(f64::from(*v)),
             Value::Double(v) => float(*v),
-            Value::Chars { bytes, fixed: true } => {
-                json!(bytes.iter().map(|&b| char::from(b)).collect::<String>())
-            }
-            Value::Chars {
-                bytes,
-                fixed: false,
-            } => json!(String::from_utf8_lossy(bytes)),
+            Value::Char(_) | Value::Chars { .. } => json!(self.text()),
             Value::Array(items) => Json::Array(items.iter().map(Value::to_json).collect()),
             Value::Record(fields) => Json::Object(
                 fields
@@ -38,6 +34,25 @@ impl Value {
             Value::Variant { ctor, tag, value } => {
                 json!({"ctor": ctor, "tag": tag, "value": value.to_json()})
             }
+        }
+    }
+}
+
+impl Value {
+    /// The text of a `char` or a string: fixed char arrays keep every
+    /// character (latin-1), strings are UTF-8 with invalid bytes replaced.
+    /// `None` for other values.
+    pub fn text(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Value::Char(c) => Some(Cow::Owned(char::from(*c).to_string())),
+            Value::Chars { bytes, fixed: true } => {
+                Some(Cow::Owned(bytes.iter().map(|&b| char::from(b)).collect()))
+            }
+            Value::Chars {
+                bytes,
+                fixed: false,
+            } => Some(String::from_utf8_lossy(bytes)),
+            _ => None,
         }
     }
 }
