@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use hog_core::plugin::PluginError;
-use hog_core::units::{parse_size, parse_timespan};
+use hog_core::units::{Size, Span};
 use serde::Deserialize;
 
 /// Options of the parquet sink.
@@ -16,19 +16,19 @@ pub struct Options {
     /// Roll a stream's files once they hold this many transaction bytes
     /// (`B`, `KB`, `MB`, `GB`). Default `64MB`.
     #[serde(default = "default_size")]
-    pub roll_size: String,
+    pub roll_size: Size,
     /// Roll a stream's files once they are this old (`ms`, `s`, `m`, `h`).
     /// Default `5m`.
     #[serde(default = "default_age")]
-    pub roll_age: String,
+    pub roll_age: Span,
 }
 
-fn default_size() -> String {
-    "64MB".into()
+fn default_size() -> Size {
+    Size(64 << 20)
 }
 
-fn default_age() -> String {
-    "5m".into()
+fn default_age() -> Span {
+    Span(Duration::from_secs(300))
 }
 
 /// The options, checked.
@@ -45,12 +45,12 @@ pub struct Settings {
 impl Settings {
     /// Reads the JSON options.
     pub fn from_json(json: &str) -> Result<Settings, PluginError> {
-        let bad = |e: &dyn std::fmt::Display| PluginError::config(format!("parquet sink: {e}"));
-        let o: Options = serde_json::from_str(json).map_err(|e| bad(&e))?;
+        let o: Options = serde_json::from_str(json)
+            .map_err(|e| PluginError::config(format!("parquet sink: {e}")))?;
         Ok(Settings {
             dir: o.dir,
-            roll_size: parse_size(&o.roll_size).map_err(|e| bad(&e))?.max(1),
-            roll_age: parse_timespan(&o.roll_age).map_err(|e| bad(&e))?,
+            roll_size: o.roll_size.0.max(1),
+            roll_age: o.roll_age.0,
         })
     }
 }
