@@ -11,9 +11,9 @@
 //!   holds, the producer waits, and once the limit is raised everything
 //!   arrives exactly once.
 //!
-//! - credentials (a token, a user and password): ones the server refuses
-//!   stop the sink at its start with the server's reason, the right ones
-//!   ship;
+//! - credentials (a token, a user and password, mutual TLS): ones the
+//!   server refuses stop the sink at its start with the reason, the right
+//!   ones ship;
 //! - the sink contract (hog-sink-conformance), the stored values read back
 //!   from JetStream by decoding the messages as any consumer would.
 //!
@@ -339,21 +339,38 @@ fn refused_credentials_stop_the_sink_at_start_and_the_right_ones_ship() {
     if !nats_installed("jetstream credentials") {
         return;
     }
+    let pki_dir = tempfile::tempdir().unwrap();
+    let pki = shipping::Pki::new(pki_dir.path());
+    let mutual_tls = format!(
+        "tls {{ cert_file: \"{}\", key_file: \"{}\", ca_file: \"{}\", verify: true }}",
+        pki.server.0.display(),
+        pki.server.1.display(),
+        pki.ca.display()
+    );
     let cases = [
         (
-            "authorization { token: s3cret }",
+            "authorization { token: s3cret }".to_string(),
             serde_json::json!({"token": "wrong"}),
+            "authorization violation",
             serde_json::json!({"token": "s3cret"}),
         ),
         (
-            "authorization { users: [{user: hog, password: s3cret}] }",
+            "authorization { users: [{user: hog, password: s3cret}] }".to_string(),
             serde_json::json!({"user": "hog", "password": "wrong"}),
+            "authorization violation",
             serde_json::json!({"user": "hog", "password": "s3cret"}),
         ),
+        (
+            mutual_tls,
+            // A CA that did not sign the server's certificate.
+            serde_json::json!({"tls": {"ca": pki.client.0}}),
+            "invalid peer certificate",
+            serde_json::json!({"tls": {"ca": pki.ca, "cert": pki.client.0, "key": pki.client.1}}),
+        ),
     ];
-    for (n, (settings, wrong, right)) in cases.into_iter().enumerate() {
+    for (n, (settings, wrong, why, right)) in cases.into_iter().enumerate() {
         let dir = tempfile::tempdir().unwrap();
-        let node = Nats::start_with(dir.path(), 1, free_port, settings).unwrap();
+        let node = Nats::start_with(dir.path(), 1, free_port, &settings).unwrap();
         let sink = |credentials: serde_json::Value| {
             let mut options = credentials;
             options["servers"] = serde_json::json!(node.urls());
@@ -361,7 +378,7 @@ fn refused_credentials_stop_the_sink_at_start_and_the_right_ones_ship() {
         };
         let refused = sink(wrong).err().expect("wrong credentials are refused");
         assert!(
-            refused.to_string().contains("authorization violation"),
+            refused.to_string().to_lowercase().contains(why),
             "{settings}: {refused}"
         );
         let mut sink = sink(right).expect("the right credentials connect");

@@ -109,17 +109,10 @@ impl Connection {
             .collect::<Result<_, _>>()?;
         match self.options(name)?.connect(servers.clone()).await {
             Ok(client) => Ok(client),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    ConnectErrorKind::AuthorizationViolation | ConnectErrorKind::Tls
-                ) =>
-            {
-                Err(ConnectionError::Settings(format!(
-                    "{}: {e}",
-                    self.servers.join(", ")
-                )))
-            }
+            Err(e) if refused(&e) => Err(ConnectionError::Settings(format!(
+                "{}: {e}",
+                self.servers.join(", ")
+            ))),
             Err(e) => {
                 tracing::warn!(
                     "{name}: cannot reach {} yet ({e}); connecting in the background",
@@ -178,6 +171,19 @@ impl Connection {
         }
         Ok(options)
     }
+}
+
+/// Whether a failed connection was refused for its settings (credentials,
+/// TLS: a certificate either side does not accept), not for the network.
+fn refused(e: &async_nats::ConnectError) -> bool {
+    let text = e.to_string();
+    matches!(
+        e.kind(),
+        ConnectErrorKind::AuthorizationViolation
+            | ConnectErrorKind::Authentication
+            | ConnectErrorKind::Tls
+    ) || text.contains("certificate")
+        || text.contains("handshake")
 }
 
 #[cfg(test)]

@@ -180,8 +180,8 @@ pub struct SourceOptions {
     /// Groups to read; empty: all.
     pub groups: Vec<String>,
     /// The durable consumer's name (one per group, `<consumer>-<group>`,
-    /// when `groups` lists some). Two hogs with the same name share the
-    /// work; different names each read everything.
+    /// when `groups` lists some), read by one hog at a time; hogs with
+    /// different names each read everything.
     pub consumer: String,
     /// How long a message may wait for its acknowledgement (every sink
     /// holding it) before the server delivers it again.
