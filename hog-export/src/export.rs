@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use hog_core::fregion::{FileBytes, Reader};
-use hog_core::types::TimeOf;
+use hog_core::types::{TimeOf, TimeRange};
 
 use crate::progress::Progress;
 use crate::shape::Shape;
@@ -21,10 +21,8 @@ pub struct Options {
     pub out: PathBuf,
     /// The kind of file written.
     pub format: OutputFormat,
-    /// Only records at or after this time (µs since the epoch).
-    pub from: Option<i64>,
-    /// Only records before this time (µs since the epoch).
-    pub to: Option<i64>,
+    /// Only records with a time in this range.
+    pub range: TimeRange,
     /// Draw a progress line on standard error if it is a terminal.
     pub progress: bool,
 }
@@ -122,6 +120,7 @@ pub fn export(opts: &Options) -> Result<Vec<Exported>, ExportError> {
         }
         slots.push(here);
     }
+    let range = opts.range;
     let mut progress = Progress::new(opts.progress, total);
     let (mut seq_base, mut txn_base) = (0, 0);
     for (input, slots) in inputs.iter().zip(&slots) {
@@ -130,14 +129,12 @@ pub fn export(opts: &Options) -> Result<Vec<Exported>, ExportError> {
             .rows(
                 &input.reader,
                 |i, mut at, v| {
-                    if opts.from.is_some() || opts.to.is_some() {
+                    if range.is_bounded() {
                         let time = match &input.times[i] {
                             Some(how) => how.time(v),
                             None => at.txn.map(|(_, t)| t),
                         };
-                        if time.is_none_or(|t| {
-                            opts.from.is_some_and(|f| t < f) || opts.to.is_some_and(|x| t >= x)
-                        }) {
+                        if !range.holds(time) {
                             return Ok(());
                         }
                     }
@@ -176,7 +173,7 @@ pub fn export(opts: &Options) -> Result<Vec<Exported>, ExportError> {
 /// For each statement of `plan`, where its records' time is; `None` where
 /// the transaction's time applies (and everywhere when not filtering).
 fn times(plan: &Plan, opts: &Options) -> Result<Vec<Option<TimeOf>>, String> {
-    if opts.from.is_none() && opts.to.is_none() {
+    if !opts.range.is_bounded() {
         return Ok(vec![None; plan.statements.len()]);
     }
     plan.statements

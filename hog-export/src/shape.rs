@@ -11,10 +11,8 @@ use std::sync::Arc;
 use arrow_schema::{DataType, Field, Fields, TimeUnit};
 use hog_core::fregion::layout::{app_name, expand};
 use hog_core::types::time::{is_datetime, is_timespan};
-use hog_core::types::Type;
+use hog_core::types::{Type, MAX_DEPTH};
 
-/// Deepest type nesting exported.
-const MAX_DEPTH: usize = 64;
 /// Field metadata key marking a struct column that holds a variant.
 pub const VARIANT_KEY: &str = "hog.variant";
 /// Field name of a variant's constructor name.
@@ -232,7 +230,7 @@ fn variant(ctors: Vec<Ctor>) -> Result<Shape, String> {
 }
 
 /// An error naming the first name that repeats.
-fn unique<'a>(names: impl Iterator<Item = &'a str>, what: &str) -> Result<(), String> {
+pub(crate) fn unique<'a>(names: impl Iterator<Item = &'a str>, what: &str) -> Result<(), String> {
     let mut seen = std::collections::HashSet::new();
     for name in names {
         if !seen.insert(name) {

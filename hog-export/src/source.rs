@@ -148,12 +148,9 @@ impl Plan {
             }
             Order::Series => {
                 for (i, s) in self.statements.iter().enumerate() {
-                    let values: Box<dyn Iterator<Item = _>> = match r.series(&s.name) {
-                        Ok(series) => Box::new(series.iter().map(|x| x.map(|(_, v)| v))),
-                        Err(_) => {
-                            Box::new(r.compressed(&s.name).map_err(|e| e.to_string())?.iter())
-                        }
-                    };
+                    let values = r
+                        .values(&s.name)
+                        .map_err(|e| format!("'{}': {e}", s.name))?;
                     let mut n = 0;
                     for v in values {
                         let v = v.map_err(|e| format!("'{}': {e}", s.name))?;
@@ -208,11 +205,7 @@ fn elem(r: &Reader<FileBytes>, name: &str) -> Result<Type, String> {
 
 /// Values of series (or compressed series) `name`.
 fn series_len(r: &Reader<FileBytes>, name: &str) -> Result<u64, String> {
-    match r.series(name) {
-        Ok(s) => s.len(),
-        Err(_) => r.compressed(name).and_then(|c| c.len()),
-    }
-    .map_err(|e| format!("'{name}': {e}"))
+    r.count(name).map_err(|e| format!("'{name}': {e}"))
 }
 
 /// The entry constructors of a transaction type

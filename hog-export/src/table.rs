@@ -18,7 +18,7 @@ use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 
 use crate::column::Column;
-use crate::shape::Shape;
+use crate::shape::{unique, Shape};
 use crate::OutputFormat;
 
 /// Rows buffered before they are written as a row group (or IPC batch).
@@ -65,6 +65,7 @@ pub struct Layout {
     pub schema: SchemaRef,
     shape: Shape,
     flat: bool,
+    txn: bool,
 }
 
 impl Layout {
@@ -91,10 +92,7 @@ impl Layout {
         } else {
             fields.push(shape.field(VALUE));
         }
-        let mut seen = std::collections::HashSet::new();
-        if let Some(f) = fields.iter().find(|f| !seen.insert(f.name().clone())) {
-            return Err(format!("column name '{}' is used twice", f.name()));
-        }
+        unique(fields.iter().map(|f| f.name().as_str()), "column")?;
         let metadata = HashMap::from([
             (SHAPE_KEY.to_string(), kind.to_string()),
             (TYPE_KEY.to_string(), ty.to_string()),
@@ -103,11 +101,8 @@ impl Layout {
             schema: Arc::new(Schema::new_with_metadata(fields, metadata)),
             shape,
             flat,
+            txn,
         })
-    }
-
-    fn txn(&self) -> bool {
-        self.schema.column_with_name(TXN).is_some()
     }
 }
 
@@ -180,7 +175,7 @@ impl Table {
     pub fn push(&mut self, at: Position, v: &Value) -> Result<(), String> {
         self.bytes += self.value.append(v)? + 8;
         self.seq.append_value(at.seq);
-        if self.layout.txn() {
+        if self.layout.txn {
             let (n, time) = at.txn.ok_or("a row without a transaction")?;
             self.txn.append_value(n);
             self.txn_time.append_value(time);
@@ -198,7 +193,7 @@ impl Table {
             return Ok(());
         }
         let mut columns: Vec<ArrayRef> = vec![Arc::new(self.seq.finish())];
-        if self.layout.txn() {
+        if self.layout.txn {
             columns.push(Arc::new(self.txn.finish()));
             columns.push(Arc::new(self.txn_time.finish()));
         }
@@ -256,15 +251,20 @@ fn close(sink: Sink) -> Result<File, String> {
 /// `out/<statement>.<ext>`, for a statement name that is a plain file
 /// name (ASCII letters, digits, `_`, `-`, `.`, not starting with `.`).
 pub fn output_path(out: &Path, name: &str, format: OutputFormat) -> Result<PathBuf, String> {
-    let plain = !name.is_empty()
-        && !name.starts_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
-    if !plain {
+    if !plain_name(name) {
         return Err(format!("'{name}' cannot be used as a file name"));
     }
     Ok(out.join(format!("{name}.{}", format.extension())))
+}
+
+/// Whether `name` is a plain file name: ASCII letters, digits, `_`, `-`
+/// and `.`, not starting with `.` (nothing hidden, no path).
+pub fn plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
 }
 
 /// Parquet settings: zstd; dictionaries only for strings outside lists

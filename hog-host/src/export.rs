@@ -45,8 +45,10 @@ pub fn export(args: &ExportArgs) -> Result<String, String> {
             ExportFormat::Parquet => hog_export::OutputFormat::Parquet,
             ExportFormat::Arrow => hog_export::OutputFormat::Arrow,
         },
-        from: args.from,
-        to: args.to,
+        range: hog_core::types::TimeRange {
+            from: args.from,
+            to: args.to,
+        },
         progress: true,
     };
     let done = hog_export::export(&opts).map_err(|e| e.to_string())?;

@@ -9,8 +9,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone};
-use hog_core::fregion::{BindingKind, FileBytes, Reader, SeriesType};
-use hog_core::types::{TimeOf, Type, Value};
+use hog_core::fregion::{BindingKind, CSeqType, FileBytes, Reader, SeriesType};
+use hog_core::types::{TimeOf, TimeRange, Type, Value};
 use serde_json::{json, Value as Json};
 
 /// Output format of `hog cat`.
@@ -207,7 +207,11 @@ fn order(s: &SeriesType) -> &'static str {
 /// Prints records of `args.file` in time order.
 pub fn cat(args: &CatArgs, out: &mut dyn Write) -> Result<(), InspectError> {
     let r = open(&args.file)?;
-    let filtering = args.from.is_some() || args.to.is_some();
+    let range = TimeRange {
+        from: args.from,
+        to: args.to,
+    };
+    let filtering = range.is_bounded();
     let names: Vec<String> = match &args.series {
         Some(name) => vec![name.clone()],
         None => ["log", "transactions"]
@@ -249,23 +253,10 @@ pub fn cat(args: &CatArgs, out: &mut dyn Write) -> Result<(), InspectError> {
                 Format::Csv => csv.row(&json, out),
             }
         };
-        let (elem, values): (&Type, Box<dyn Iterator<Item = _>>) = match &kind {
-            BindingKind::Series(s) => (
-                &s.elem,
-                Box::new(
-                    r.series(name)
-                        .map_err(fail)?
-                        .iter()
-                        .map(|x| x.map(|(_, v)| v)),
-                ),
-            ),
-            BindingKind::Compressed(c) => {
-                (&c.elem, Box::new(r.compressed(name).map_err(fail)?.iter()))
-            }
-            _ => (&Type::Size(0), Box::new(std::iter::empty())),
-        };
         match kind {
-            BindingKind::Series(_) | BindingKind::Compressed(_) => {
+            BindingKind::Series(SeriesType { ref elem, .. })
+            | BindingKind::Compressed(CSeqType { ref elem, .. }) => {
+                let values = r.values(name).map_err(fail)?;
                 let when = if filtering {
                     Some(TimeOf::of(elem).ok_or_else(|| {
                         fail(format!(
@@ -278,13 +269,8 @@ pub fn cat(args: &CatArgs, out: &mut dyn Write) -> Result<(), InspectError> {
                 };
                 for item in values {
                     let v = item.map_err(|e| fail(format!("{}: {e}", args.file.display())))?;
-                    if let Some(how) = &when {
-                        let t = how.time(&v);
-                        if t.is_none_or(|t| {
-                            args.from.is_some_and(|f| t < f) || args.to.is_some_and(|x| t >= x)
-                        }) {
-                            continue;
-                        }
+                    if when.is_some_and(|how| !range.holds(how.time(&v))) {
+                        continue;
                     }
                     emit(&v, out, &mut csv).map_err(write_failed)?;
                 }

@@ -35,7 +35,7 @@ pub use cseq::{CSeqType, CSeries};
 pub use env::Binding;
 pub use error::{FormatError, LayoutError, ReadError, SeriesTypeError};
 pub use layout::{stored_type, Layout};
-pub use reader::{BindingKind, FileBytes, Reader, Series, SeriesIter};
+pub use reader::{BindingKind, FileBytes, Reader, Series, SeriesIter, Values};
 pub use series::{BatchOrder, SeriesType};
 pub use toc::{PageKind, PageTable};
 pub use writer::Writer;

@@ -170,11 +170,38 @@ impl<B: AsRef<[u8]>> Reader<B> {
         CSeries::new(self.bytes(), ty, b.offset)
     }
 
+    /// The values of series `name`, raw or compressed, in time order.
+    pub fn values(&self, name: &str) -> Result<Values<'_>, FormatError> {
+        Ok(if self.is_compressed(name) {
+            Box::new(self.compressed(name)?.iter())
+        } else {
+            Box::new(self.series(name)?.iter().map(|x| x.map(|(_, v)| v)))
+        })
+    }
+
+    /// How many values series `name` (raw or compressed) holds.
+    pub fn count(&self, name: &str) -> Result<u64, FormatError> {
+        if self.is_compressed(name) {
+            self.compressed(name)?.len()
+        } else {
+            self.series(name)?.len()
+        }
+    }
+
+    /// Whether `name` is bound to a compressed series.
+    fn is_compressed(&self, name: &str) -> bool {
+        self.binding(name)
+            .is_some_and(|b| matches!(self.kind(b), Ok(BindingKind::Compressed(_))))
+    }
+
     /// The value stored at `at` with stored type `ty`.
     pub fn value_at(&self, ty: &Type, at: u64) -> Result<Value, FormatError> {
         value::read(self.bytes(), ty, at)
     }
 }
+
+/// The values of a series, raw or compressed ([`Reader::values`]).
+pub type Values<'a> = Box<dyn Iterator<Item = Result<Value, FormatError>> + 'a>;
 
 /// A series of a file.
 #[derive(Debug, Clone)]

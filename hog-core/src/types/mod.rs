@@ -9,5 +9,5 @@ mod value;
 
 pub use hstore_shm::types::{Ctor, Cursor, DecodeError, Field, Type, MAX_DEPTH, NO_OFFSET};
 pub use table::{Entry, Record, StatementTable, TableError, MAX_STATEMENT_ID};
-pub use time::TimeOf;
+pub use time::{TimeOf, TimeRange};
 pub use value::{fixed_size, value_len, Value};

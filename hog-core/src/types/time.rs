@@ -1,6 +1,6 @@
 //! Where a record's time is: the value itself when it is a `datetime`, or
-//! its first `datetime` field. `hog cat --from/--to` and `hog export` filter
-//! on it.
+//! its first `datetime` field; and the range `hog cat --from/--to` and
+//! `hog export` filter on.
 
 use super::{Type, Value};
 
@@ -36,6 +36,28 @@ impl TimeOf {
             },
             _ => None,
         }
+    }
+}
+
+/// The records `hog cat --from/--to` and `hog export` keep: times in
+/// `[from, to)`, µs since the epoch, either end open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimeRange {
+    /// The first time kept.
+    pub from: Option<i64>,
+    /// The first time no longer kept.
+    pub to: Option<i64>,
+}
+
+impl TimeRange {
+    /// Whether either end is set (otherwise every record is kept).
+    pub fn is_bounded(&self) -> bool {
+        self.from.is_some() || self.to.is_some()
+    }
+
+    /// Whether a record at time `t` is kept; one without a time is not.
+    pub fn holds(&self, t: Option<i64>) -> bool {
+        t.is_some_and(|t| self.from.is_none_or(|f| t >= f) && self.to.is_none_or(|x| t < x))
     }
 }
 

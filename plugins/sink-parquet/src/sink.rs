@@ -8,6 +8,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use hog_core::plugin::{BatchRef, Logger, PluginError, Sink, SinkStats, StreamInfo};
 use hog_core::types::Type;
 
+use hog_export::table::plain_name;
+
 use crate::options::Settings;
 use crate::roll::{is_part_of, Published, Roll, Statement};
 use crate::spool::Spool;
@@ -140,12 +142,8 @@ impl ParquetSink {
 /// `name` if it can name a directory (letters, digits, `_`, `-`, `.`, not
 /// starting with `.`).
 fn plain(name: &str) -> Result<&Path, String> {
-    let ok = !name.is_empty()
-        && !name.starts_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
-    ok.then(|| Path::new(name))
+    plain_name(name)
+        .then(|| Path::new(name))
         .ok_or_else(|| format!("group '{name}' cannot be used as a directory name"))
 }
 
