@@ -286,41 +286,35 @@ fn parse_cat(args: &[String]) -> Result<Command, CliError> {
         "usage: hog cat FILE [--series NAME] [--format json|csv] [--from TIME] [--to TIME]";
     let mut cat = CatArgs::default();
     let mut file = None;
-    let mut i = 0;
-    while i < args.len() {
-        let arg = args[i].as_str();
-        let value = |i: usize| {
-            args.get(i + 1)
-                .cloned()
-                .ok_or_else(|| CliError(format!("{arg} needs a value; {USAGE}")))
-        };
-        match arg {
-            "--series" => cat.series = Some(value(i)?),
-            "--format" => {
-                cat.format = match value(i)?.as_str() {
-                    "json" => Format::Json,
-                    "csv" => Format::Csv,
-                    other => {
-                        return Err(CliError(format!("unknown format '{other}' (json or csv)")))
+    walk(
+        args,
+        USAGE,
+        |option, value| {
+            match option {
+                "--series" => cat.series = Some(value?),
+                "--format" => {
+                    cat.format = match value?.as_str() {
+                        "json" => Format::Json,
+                        "csv" => Format::Csv,
+                        other => {
+                            return Err(CliError(format!("unknown format '{other}' (json or csv)")))
+                        }
                     }
                 }
+                "--from" => cat.from = Some(time(value)?),
+                "--to" => cat.to = Some(time(value)?),
+                f => return Err(CliError(format!("unknown option {f}; {USAGE}"))),
             }
-            "--from" => {
-                cat.from = Some(parse_time(&value(i)?).map_err(|e| CliError(e.to_string()))?)
-            }
-            "--to" => cat.to = Some(parse_time(&value(i)?).map_err(|e| CliError(e.to_string()))?),
-            f if f.starts_with('-') => {
-                return Err(CliError(format!("unknown option {f}; {USAGE}")))
-            }
-            f if file.is_none() => {
+            Ok(())
+        },
+        |f| match file {
+            None => {
                 file = Some(PathBuf::from(f));
-                i += 1;
-                continue;
+                Ok(())
             }
-            _ => return Err(CliError(USAGE.into())),
-        }
-        i += 2;
-    }
+            Some(_) => Err(CliError(USAGE.into())),
+        },
+    )?;
     cat.file = file.ok_or_else(|| CliError(USAGE.into()))?;
     Ok(Command::Cat(cat))
 }
@@ -330,46 +324,71 @@ fn parse_export(args: &[String]) -> Result<Command, CliError> {
         "usage: hog export FILE... --out DIR [--format parquet|arrow] [--from TIME] [--to TIME]";
     let mut export = ExportArgs::default();
     let mut out = None;
-    let mut i = 0;
-    while i < args.len() {
-        let arg = args[i].as_str();
-        let value = args
-            .get(i + 1)
-            .cloned()
-            .ok_or_else(|| CliError(format!("{arg} needs a value; {USAGE}")));
-        let time =
-            |v: Result<String, CliError>| parse_time(&v?).map_err(|e| CliError(e.to_string()));
-        match arg {
-            "--out" => out = Some(PathBuf::from(value?)),
-            "--format" => {
-                export.format = match value?.as_str() {
-                    "parquet" => ExportFormat::Parquet,
-                    "arrow" => ExportFormat::Arrow,
-                    other => {
-                        return Err(CliError(format!(
-                            "unknown export format '{other}' (parquet or arrow)"
-                        )))
+    walk(
+        args,
+        USAGE,
+        |option, value| {
+            match option {
+                "--out" => out = Some(PathBuf::from(value?)),
+                "--format" => {
+                    export.format = match value?.as_str() {
+                        "parquet" => ExportFormat::Parquet,
+                        "arrow" => ExportFormat::Arrow,
+                        other => {
+                            return Err(CliError(format!(
+                                "unknown export format '{other}' (parquet or arrow)"
+                            )))
+                        }
                     }
                 }
+                "--from" => export.from = Some(time(value)?),
+                "--to" => export.to = Some(time(value)?),
+                f => return Err(CliError(format!("unknown option {f}; {USAGE}"))),
             }
-            "--from" => export.from = Some(time(value)?),
-            "--to" => export.to = Some(time(value)?),
-            f if f.starts_with('-') => {
-                return Err(CliError(format!("unknown option {f}; {USAGE}")))
-            }
-            f => {
-                export.files.push(PathBuf::from(f));
-                i += 1;
-                continue;
-            }
-        }
-        i += 2;
-    }
+            Ok(())
+        },
+        |f| {
+            export.files.push(PathBuf::from(f));
+            Ok(())
+        },
+    )?;
     export.out = out.ok_or_else(|| CliError(format!("--out DIR is needed; {USAGE}")))?;
     if export.files.is_empty() {
         return Err(CliError(USAGE.into()));
     }
     Ok(Command::Export(export))
+}
+
+/// Walks the arguments of a subcommand: each `-option VALUE` goes to
+/// `option` (with the value, or an error saying it is missing), anything
+/// else to `operand`.
+fn walk(
+    args: &[String],
+    usage: &str,
+    mut option: impl FnMut(&str, Result<String, CliError>) -> Result<(), CliError>,
+    mut operand: impl FnMut(&str) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    let mut i = 0;
+    while i < args.len() {
+        let arg = args[i].as_str();
+        if arg.starts_with('-') {
+            let value = args
+                .get(i + 1)
+                .cloned()
+                .ok_or_else(|| CliError(format!("{arg} needs a value; {usage}")));
+            option(arg, value)?;
+            i += 2;
+        } else {
+            operand(arg)?;
+            i += 1;
+        }
+    }
+    Ok(())
+}
+
+/// A `--from`/`--to` value.
+fn time(value: Result<String, CliError>) -> Result<i64, CliError> {
+    parse_time(&value?).map_err(|e| CliError(e.to_string()))
 }
 
 /// The arguments from `i` up to the next one starting with `-`.
